@@ -9,6 +9,6 @@ jobs=${HAMGEN_JOBS:-$(nproc)}
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHAMGEN_WERROR=ON \
-      -DHAMGEN_BUILD_TESTS=ON -DHAMGEN_BUILD_EXAMPLES=OFF "${launcher[@]}" "$@"
+      -DHAMGEN_BUILD_TESTS=ON -DHAMGEN_BUILD_EXAMPLES=OFF -DHAMGEN_BUILD_BENCHMARKS=OFF "${launcher[@]}" "$@"
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900
