@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .devdeps
-for pkg in libeigen3-dev xtensor-dev libxtensor-dev xtl-dev libxsimd-dev catch2; do
+for pkg in libeigen3-dev xtensor-dev libxtensor-dev xtl-dev libxsimd-dev catch2 libgif-dev libgif7; do
   dpkg -L "$pkg" | while read -r f; do
-    [[ -f "$f" && "$f" != /usr/share/doc/* ]] || continue
+    [[ (-f "$f" || -L "$f") && "$f" != /usr/share/doc/* ]] || continue
     mkdir -p ".devdeps$(dirname "$f")"
     cp "$f" ".devdeps$f"
   done
