@@ -265,3 +265,18 @@ TEST_CASE("image: invalid inputs raise shape_error / value_error naming the metr
   e2(3, 4) = std::numeric_limits<double>::infinity();
   CHECK_THROWS_WITH(hm::psnr(e1, e2, 1.0), Catch::Contains("psnr: b(3, 4) is not finite"));
 }
+
+#if defined(HAMGEN_METRICS_TEST_IO)
+#include <hamgen/io/png.hpp>
+
+TEST_CASE("image: hamgen::io::image8 is accepted as is (shape carried by the image)", "[metrics][image]") {
+  hamgen::io::image8 a(12, 11, 3, 40), b(12, 11, 3, 40);
+  CHECK(std::isinf(hm::psnr(a, b)));
+  CHECK(hm::ssim(a, b) == Approx(1.0).epsilon(1e-12));
+  b.at(3, 4)[1] = 50; // one sample differs by 10: MSE = 100 / (12 * 11 * 3)
+  CHECK(hm::mse(a, b) == Approx(100.0 / 396.0).epsilon(1e-14));
+  CHECK(hm::ssim(a, b) < 1.0);
+  hamgen::io::image8 c(11, 12, 3, 40); // transposed shape
+  CHECK_THROWS_AS(hm::mse(a, c), hamgen::shape_error);
+}
+#endif
