@@ -35,6 +35,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 namespace hamgen::metrics {
 
@@ -88,8 +89,9 @@ inline void check_moments(const char* metric, const char* name, const gaussian_m
   HAMGEN_CHECK_SHAPE(g.covariance.rows() == g.mean.size() && g.covariance.cols() == g.mean.size(), metric,
                      ": covariance ", name, " is ", g.covariance.rows(), "x", g.covariance.cols(),
                      " but mean ", name, " has ", g.mean.size(), " elements");
-  check_finite_matrix(metric, name[0] == 'a' ? "mean a" : "mean b", g.mean);
-  check_finite_matrix(metric, name[0] == 'a' ? "covariance a" : "covariance b", g.covariance);
+  const std::string mean_name = std::string("mean ") + name, cov_name = std::string("covariance ") + name;
+  check_finite_matrix(metric, mean_name.c_str(), g.mean);
+  check_finite_matrix(metric, cov_name.c_str(), g.covariance);
 }
 
 /// Checks both matrices are symmetric PSD (up to tol) and returns sum_i sqrt(lambda_i(S1^1/2 S2 S1^1/2)).
