@@ -89,7 +89,7 @@ TEST_CASE("batches step every trajectory like a single integration", "[integrate
     integ::integrate_n_steps(integ::leapfrog{}, h, q, p, 0.0, 0.05, 40);
     CHECK(Q(b, 0) == q(0));
     CHECK(P(b, 0) == p(0));
-    CHECK(tr.q(b, 40) == q(0));
+    CHECK(tr.q(b, 40) == Approx(q(0)).margin(1e-14)); // stepwise vs merged stages
     CHECK(tr.p(b, 0) == P0(b, 0));
   }
   // Dynamic dof, row-major: 3 trajectories of 4 uncoupled oscillators.
