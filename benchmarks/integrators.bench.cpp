@@ -3,8 +3,9 @@
 //   system=osc,      n = 1, 64, 4096: ONE trajectory of n uncoupled oscillators (k_i from spread(n), m = 1)
 //   system=pendulum, n = 1, 4096:     n independent pendulums (m = 0.5, g = 3, l = 1); n > 1 uses
 //                                     hamgen's batch API (batch_matrix<double, 1>)
-// Implementations: impl=hamgen (integrate_n_steps / integrate_batch), impl=hand (textbook loops, one
-// loop per stage with a force array, reusing the last force), impl=hand_fused (oscillators only:
+// Implementations: impl=hamgen (integrate_n_steps / integrate_batch), impl=hand (textbook loops
+// written out per method: one loop per stage with a force array reused from the last kick; for
+// mclachlan4 a loop over the stage table), impl=hand_fused (oscillators only:
 // all stages of a step fused per element; the best case a generic stepper cannot reach),
 // impl=odeint (velocity_verlet for leapfrog, symplectic_rkn_sb3a_mclachlan for mclachlan4).
 // Counter ns_per_step = wall time / (steps × trajectories). Run:
@@ -91,6 +92,56 @@ void osc_hand_stages(benchmark::State& state, std::size_t n,
           for (std::size_t i = 0; i < n; ++i) q[i] += cd * p[i] * minv[i];
           fresh = false;
         }
+      }
+    }
+    benchmark::DoNotOptimize(q);
+    benchmark::DoNotOptimize(p);
+  }
+  set_counter(state, steps, 1);
+}
+
+// Yoshida (1990) 4th order from leapfrog: w1 = 1/(2 − 2^{1/3}), w0 = 1 − 2 w1.
+const double y4_w1 = 1.0 / (2.0 - std::cbrt(2.0)), y4_w0 = 1.0 - 2.0 * y4_w1;
+
+// Textbook velocity Verlet / Yoshida-4 written out by hand: one loop per stage, force array reused
+// from the last kick (what one writes without a library).
+template <bool Yoshida4>
+void osc_hand(benchmark::State& state, std::size_t n) {
+  osc_arrays a(n);
+  const std::size_t steps = steps_for(n);
+  double* __restrict q = a.q.data();
+  double* __restrict p = a.p.data();
+  double* __restrict f = a.f.data();
+  const double* __restrict k = a.k.data();
+  const double* __restrict minv = a.minv.data();
+  auto kick = [&](double c) {
+    for (std::size_t i = 0; i < n; ++i) p[i] -= c * dt * f[i];
+  };
+  auto drift = [&](double c) {
+    for (std::size_t i = 0; i < n; ++i) q[i] += c * dt * p[i] * minv[i];
+  };
+  auto force = [&] {
+    for (std::size_t i = 0; i < n; ++i) f[i] = k[i] * q[i];
+  };
+  for (auto _ : state) {
+    force();
+    for (std::size_t s = 0; s < steps; ++s) {
+      if constexpr (Yoshida4) {
+        kick(0.5 * y4_w1);
+        drift(y4_w1);
+        force();
+        kick(0.5 * (y4_w1 + y4_w0));
+        drift(y4_w0);
+        force();
+        kick(0.5 * (y4_w1 + y4_w0));
+        drift(y4_w1);
+        force();
+        kick(0.5 * y4_w1);
+      } else {
+        kick(0.5);
+        drift(1.0);
+        force();
+        kick(0.5);
       }
     }
     benchmark::DoNotOptimize(q);
@@ -195,8 +246,8 @@ void pendulum_hamgen(benchmark::State& state, Stepper st, std::size_t n) {
   set_counter(state, steps, n);
 }
 
-void pendulum_hand(benchmark::State& state, std::size_t n,
-                   const std::vector<std::pair<bool, double>>& stages) {
+template <bool Yoshida4>
+void pendulum_hand(benchmark::State& state, std::size_t n) {
   const std::size_t steps = steps_for(n * 8);
   std::vector<double> qs(n), ps(n, 0.0);
   for (std::size_t b = 0; b < n; ++b) qs[b] = n == 1 ? 1.0 : 0.1 + 2.0 * double(b) / double(n);
@@ -205,16 +256,22 @@ void pendulum_hand(benchmark::State& state, std::size_t n,
     for (std::size_t b = 0; b < n; ++b) {
       double q = qs[b], p = ps[b], f = mgl * std::sin(q);
       for (std::size_t s = 0; s < steps; ++s) {
-        bool fresh = true;
-        for (const auto& [kick, c] : stages) {
-          if (kick) {
-            if (!fresh) f = mgl * std::sin(q);
-            fresh = true;
-            p -= c * dt * f;
-          } else {
-            q += c * dt * p * inv_ml2;
-            fresh = false;
-          }
+        if constexpr (Yoshida4) {
+          p -= 0.5 * y4_w1 * dt * f;
+          q += y4_w1 * dt * p * inv_ml2;
+          f = mgl * std::sin(q);
+          p -= 0.5 * (y4_w1 + y4_w0) * dt * f;
+          q += y4_w0 * dt * p * inv_ml2;
+          f = mgl * std::sin(q);
+          p -= 0.5 * (y4_w1 + y4_w0) * dt * f;
+          q += y4_w1 * dt * p * inv_ml2;
+          f = mgl * std::sin(q);
+          p -= 0.5 * y4_w1 * dt * f;
+        } else {
+          p -= 0.5 * dt * f;
+          q += dt * p * inv_ml2;
+          f = mgl * std::sin(q);
+          p -= 0.5 * dt * f;
         }
       }
       qs[b] = q;
@@ -258,8 +315,6 @@ std::string name(const char* impl, const char* method, const char* system, std::
 }
 
 const int registered = [] {
-  const auto lf = stages_of(integ::leapfrog::table);
-  const auto y4 = stages_of(integ::yoshida4::table);
   const auto ml4 = stages_of(integ::mclachlan4::table);
   for (std::size_t n : {std::size_t{1}, std::size_t{64}, std::size_t{4096}}) {
     auto reg_hamgen = [&](const char* method, auto st) {
@@ -275,12 +330,12 @@ const int registered = [] {
     };
     reg_hamgen("leapfrog", integ::leapfrog{});
     benchmark::RegisterBenchmark(name("hand", "leapfrog", "osc", n).c_str(),
-                                 [n, lf](benchmark::State& s) { osc_hand_stages(s, n, lf); });
+                                 [n](benchmark::State& s) { osc_hand<false>(s, n); });
     benchmark::RegisterBenchmark(name("hand_fused", "leapfrog", "osc", n).c_str(),
                                  [n](benchmark::State& s) { osc_hand_fused_leapfrog(s, n); });
     reg_hamgen("yoshida4", integ::yoshida4{});
     benchmark::RegisterBenchmark(name("hand", "yoshida4", "osc", n).c_str(),
-                                 [n, y4](benchmark::State& s) { osc_hand_stages(s, n, y4); });
+                                 [n](benchmark::State& s) { osc_hand<true>(s, n); });
     reg_hamgen("mclachlan4", integ::mclachlan4{});
     benchmark::RegisterBenchmark(name("hand", "mclachlan4", "osc", n).c_str(),
                                  [n, ml4](benchmark::State& s) { osc_hand_stages(s, n, ml4); });
@@ -295,11 +350,11 @@ const int registered = [] {
     benchmark::RegisterBenchmark(name("hamgen", "leapfrog", "pendulum", n).c_str(),
                                  [n](benchmark::State& s) { pendulum_hamgen(s, integ::leapfrog{}, n); });
     benchmark::RegisterBenchmark(name("hand", "leapfrog", "pendulum", n).c_str(),
-                                 [n, lf](benchmark::State& s) { pendulum_hand(s, n, lf); });
+                                 [n](benchmark::State& s) { pendulum_hand<false>(s, n); });
     benchmark::RegisterBenchmark(name("hamgen", "yoshida4", "pendulum", n).c_str(),
                                  [n](benchmark::State& s) { pendulum_hamgen(s, integ::yoshida4{}, n); });
     benchmark::RegisterBenchmark(name("hand", "yoshida4", "pendulum", n).c_str(),
-                                 [n, y4](benchmark::State& s) { pendulum_hand(s, n, y4); });
+                                 [n](benchmark::State& s) { pendulum_hand<true>(s, n); });
 #if defined(HAMGEN_HAVE_BOOST)
     benchmark::RegisterBenchmark(name("odeint", "leapfrog", "pendulum", n).c_str(),
                                  [n](benchmark::State& s) { pendulum_odeint_verlet(s, n); });
