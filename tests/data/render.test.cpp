@@ -30,7 +30,9 @@ TEST_CASE("render: hue colours are the suite's", "[data][render]") {
   CHECK(hue_colour(1, 2) == rgb{0, 1, 1});
   const rgb six[6] = {{1, 0, 0}, {1, 1, 0}, {0, 1, 0}, {0, 1, 1}, {0, 0, 1}, {1, 0, 1}};
   for (int c = 0; c < 6; ++c)
-    for (int k = 0; k < 3; ++k) CHECK(hue_colour(c, 6)[static_cast<std::size_t>(k)] == Approx(six[c][static_cast<std::size_t>(k)]).margin(1e-12));
+    for (int k = 0; k < 3; ++k)
+      CHECK(hue_colour(c, 6)[static_cast<std::size_t>(k)] ==
+            Approx(six[c][static_cast<std::size_t>(k)]).margin(1e-12));
   CHECK_THROWS_AS(hue_colour(6, 6), hamgen::value_error);
 }
 

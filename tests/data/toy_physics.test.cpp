@@ -34,8 +34,9 @@ double hyp(double a, double b) { return std::hypot(a, b); }
 
 TEST_CASE("toy physics: parameters and initial states inside the suite's ranges", "[data][toy]") {
   const double pi = 3.141592653589793;
-  for (const char* name : {"mass_spring", "mass_spring_colors", "pendulum", "pendulum_colors", "double_pendulum",
-                           "double_pendulum_colors", "two_body", "two_body_colors", "three_body"}) {
+  for (const char* name :
+       {"mass_spring", "mass_spring_colors", "pendulum", "pendulum_colors", "double_pendulum",
+        "double_pendulum_colors", "two_body", "two_body_colors", "three_body"}) {
     auto o = toy_options_from_name(name);
     o.frames = 3;
     o.resolution = 8;
@@ -61,24 +62,29 @@ TEST_CASE("toy physics: parameters and initial states inside the suite's ranges"
       switch (o.system) {
       case toy_system::mass_spring: {
         CHECK(P[0] == 2.0);
-        if (o.colors) CHECK((P[1] >= 0.2 && P[1] <= 1.0));
-        else CHECK(P[1] == 0.5);
+        if (o.colors)
+          CHECK((P[1] >= 0.2 && P[1] <= 1.0));
+        else
+          CHECK(P[1] == 0.5);
         const double rad = hyp(x[0], x[1] / std::sqrt(P[0] * P[1]));
         CHECK((rad >= 0.1 - 1e-12 && rad <= 1.0 + 1e-12));
         CHECK(half == Approx(1.0 + std::sqrt((o.colors ? 1.0 : 0.5) / pi)));
         break;
       }
       case toy_system::pendulum: {
-        if (o.colors) CHECK((P[0] >= 0.5 && P[0] <= 1.5 && P[1] >= 3 && P[1] <= 4 && P[2] >= 0.5 && P[2] <= 1));
-        else CHECK((P[0] == 0.5 && P[1] == 3 && P[2] == 1));
+        if (o.colors)
+          CHECK((P[0] >= 0.5 && P[0] <= 1.5 && P[1] >= 3 && P[1] <= 4 && P[2] >= 0.5 && P[2] <= 1));
+        else
+          CHECK((P[0] == 0.5 && P[1] == 3 && P[2] == 1));
         const double rad = hyp(x[0], x[1]);
         CHECK((rad >= 1.3 - 1e-12 && rad <= 2.3 + 1e-12));
         break;
       }
       case toy_system::double_pendulum: {
         for (int k : {0, 1}) {
-          if (o.colors) CHECK((P[static_cast<std::size_t>(k)] >= 0.4 && P[static_cast<std::size_t>(k)] <= 0.6 &&
-                               P[2 + static_cast<std::size_t>(k)] >= 0.75 && P[2 + static_cast<std::size_t>(k)] <= 1));
+          if (o.colors)
+            CHECK((P[static_cast<std::size_t>(k)] >= 0.4 && P[static_cast<std::size_t>(k)] <= 0.6 &&
+                   P[2 + static_cast<std::size_t>(k)] >= 0.75 && P[2 + static_cast<std::size_t>(k)] <= 1));
           const double rad = hyp(x[static_cast<std::size_t>(k)], x[2 + static_cast<std::size_t>(k)]);
           const double lo = o.colors ? 1.0 : 1.3, hi = o.colors ? 2.5 : 2.3;
           CHECK((rad >= lo - 1e-12 && rad <= hi + 1e-12));
@@ -97,7 +103,8 @@ TEST_CASE("toy physics: parameters and initial states inside the suite's ranges"
         break;
       }
       default: {
-        for (std::size_t b = 0; b < 3; ++b) CHECK((hyp(x[2 * b], x[2 * b + 1]) >= 0.9 - 1e-12 && hyp(x[2 * b], x[2 * b + 1]) <= 1.2 + 1e-12));
+        for (std::size_t b = 0; b < 3; ++b)
+          CHECK((hyp(x[2 * b], x[2 * b + 1]) >= 0.9 - 1e-12 && hyp(x[2 * b], x[2 * b + 1]) <= 1.2 + 1e-12));
         break;
       }
       }
@@ -132,8 +139,8 @@ TEST_CASE("toy physics: two-body colours rejection keeps every position inside t
 }
 
 TEST_CASE("toy physics: friction variants lose energy at the suite's rate", "[data][toy]") {
-  for (const char* name : {"mass_spring_colors_friction", "pendulum_colors_friction", "double_pendulum_friction",
-                           "pendulum_friction"}) {
+  for (const char* name : {"mass_spring_colors_friction", "pendulum_colors_friction",
+                           "double_pendulum_friction", "pendulum_friction"}) {
     auto o = toy_options_from_name(name);
     o.frames = 60;
     o.resolution = 8;
@@ -195,7 +202,8 @@ TEST_CASE("toy physics: deterministic for a seed; names are validated", "[data][
   CHECK(a.images == b.images);
   CHECK(a.x == b.x);
   CHECK(a.x != c.x);
-  CHECK_THROWS_WITH(toy_options_from_name("pendulum_sideways"), Catch::Contains("unknown dataset 'pendulum_sideways'"));
+  CHECK_THROWS_WITH(toy_options_from_name("pendulum_sideways"),
+                    Catch::Contains("unknown dataset 'pendulum_sideways'"));
   o.frames = 0;
   CHECK_THROWS_AS(toy_physics(o), hamgen::value_error);
 }

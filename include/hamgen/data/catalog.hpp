@@ -32,14 +32,15 @@ struct catalog_options {
 inline std::vector<std::string> dataset_names() {
   std::vector<std::string> names;
   for (const char* s : {"mass_spring", "pendulum", "double_pendulum", "two_body", "three_body"})
-    for (const char* v : {"", "_colors", "_colors_friction", "_friction"}) names.push_back(std::string(s) + v);
+    for (const char* v : {"", "_colors", "_colors_friction", "_friction"})
+      names.push_back(std::string(s) + v);
   names.insert(names.end(), {"rotating_balls", "rotating_glyphs", "sprites"});
   return names;
 }
 
 inline std::unique_ptr<generator> make_generator(const std::string& name, const catalog_options& o = {}) {
-  check<value_error>(o.resolution == 0 || (o.resolution >= 8 && o.resolution <= 1024), "make_generator: image size ",
-                     o.resolution, " outside [8, 1024]");
+  check<value_error>(o.resolution == 0 || (o.resolution >= 8 && o.resolution <= 1024),
+                     "make_generator: image size ", o.resolution, " outside [8, 1024]");
   check<value_error>(o.frames <= 100000, "make_generator: ", o.frames, " frames is too many");
   if (name == "rotating_balls") {
     rotating_balls_options b;
@@ -64,7 +65,8 @@ inline std::unique_ptr<generator> make_generator(const std::string& name, const 
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    throw value_error(hamgen::detail::concat("make_generator: unknown dataset '", name, "' (known: ", list, ")"));
+    throw value_error(
+        hamgen::detail::concat("make_generator: unknown dataset '", name, "' (known: ", list, ")"));
   }
   toy_options t = toy_options_from_name(name);
   if (o.resolution) t.resolution = o.resolution;

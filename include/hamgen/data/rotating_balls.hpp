@@ -29,8 +29,8 @@ namespace hamgen::data {
 struct rotating_balls_options {
   int resolution = 32;
   std::size_t frames = 16;
-  double ball_radius = 3.0;                         ///< pixels at 32×32 (scaled with the resolution)
-  double orbit_min = 5.0, orbit_max = 12.0;         ///< pixels at 32×32 (scaled with the resolution)
+  double ball_radius = 3.0;                        ///< pixels at 32×32 (scaled with the resolution)
+  double orbit_min = 5.0, orbit_max = 12.0;        ///< pixels at 32×32 (scaled with the resolution)
   double angle_step = 2.0 * std::numbers::pi / 16; ///< radians per frame
   bool random_direction = true;
   bool grayscale = false;
@@ -48,7 +48,8 @@ public:
                        o.ball_radius, " must be positive");
     check<value_error>(o.orbit_max + o.ball_radius <= 15.5, "rotating_balls: orbit ", o.orbit_max, " + ball ",
                        o.ball_radius, " px leaves the 32-px image");
-    check<value_error>(o.angle_step > 0 && std::isfinite(o.angle_step), "rotating_balls: angle step must be positive");
+    check<value_error>(o.angle_step > 0 && std::isfinite(o.angle_step),
+                       "rotating_balls: angle step must be positive");
     scale_ = (o.resolution - 1) / 31.0;
     auto& l = layout_;
     l.dataset = "rotating_balls";
@@ -96,7 +97,8 @@ public:
       tr.dx_dt[2 * t + 1] = -s * q;
       // world = pixel coordinates: x = column, y = row, canvas [0, R−1]
       const particle ball{.x = c + p, .y = c + q, .radius = o_.ball_radius * scale_, .colour = col};
-      render_frame(std::span<const particle>(&ball, 1), 0.0, o_.resolution - 1.0, ro, tr.images.data() + t * frame);
+      render_frame(std::span<const particle>(&ball, 1), 0.0, o_.resolution - 1.0, ro,
+                   tr.images.data() + t * frame);
     }
     return tr;
   }

@@ -56,8 +56,8 @@ inline const std::vector<std::vector<std::vector<std::array<double, 2>>>>& glyph
 class rotating_glyphs final : public generator {
 public:
   explicit rotating_glyphs(rotating_glyphs_options o) : o_(o) {
-    check<value_error>(o.resolution >= 16 && o.resolution <= 1024, "rotating_glyphs: resolution ", o.resolution,
-                       " outside [16, 1024]");
+    check<value_error>(o.resolution >= 16 && o.resolution <= 1024, "rotating_glyphs: resolution ",
+                       o.resolution, " outside [16, 1024]");
     check<value_error>(o.frames >= 1 && o.frames <= 100000, "rotating_glyphs: frames = ", o.frames,
                        " outside [1, 100000]");
     check<value_error>(std::isfinite(o.angle_step), "rotating_glyphs: angle step is not finite");
@@ -78,9 +78,10 @@ public:
   const dataset_layout& layout() const override { return layout_; }
 
   /// The upright glyph image (R×R, values in [0, 1]).
-  std::vector<double> upright(int glyph, double scale, const std::vector<std::array<double, 2>>& jitter) const {
+  std::vector<double> upright(int glyph, double scale,
+                              const std::vector<std::array<double, 2>>& jitter) const {
     const int R = o_.resolution;
-    const double c = (R - 1) / 2.0, unit = 0.42 * R * scale, half_width = 0.045 * R;
+    const double c = (R - 1) / 2.0, unit = 0.38 * R * scale, half_width = 0.045 * R;
     std::vector<std::array<double, 4>> segs; // pixel-space segments (x0, y0, x1, y1), y down
     std::size_t j = 0;
     for (const auto& line : glyph_strokes()[static_cast<std::size_t>(glyph)]) {

@@ -52,10 +52,10 @@ inline double sprite_sdf(int s, double x, double y, double e) {
     return box(x, y, 0.85 * e, 0.85 * e);
   case 2: { // triangle pointing up: intersection of three half-planes
     const double k = std::sqrt(3.0);
-    const double yy = y - 0.2 * e; // centre the triangle's bounding box
-    const double d1 = yy - 0.6 * e;                          // bottom edge
-    const double d2 = (k * x - yy - 1.2 * e) / 2.0;          // right edge
-    const double d3 = (-k * x - yy - 1.2 * e) / 2.0;         // left edge
+    const double yy = y - 0.2 * e;                   // centre the triangle's bounding box
+    const double d1 = yy - 0.6 * e;                  // bottom edge
+    const double d2 = (k * x - yy - 1.2 * e) / 2.0;  // right edge
+    const double d3 = (-k * x - yy - 1.2 * e) / 2.0; // left edge
     return std::max({d1, d2, d3});
   }
   case 3: // diamond
@@ -113,13 +113,15 @@ public:
     const double c = (R - 1) / 2.0, e0 = (0.09 + 0.03 * size) * R;
     const rgb fill = hsv_to_rgb(static_cast<double>(colour) / sprite_colours, 0.85, 0.95);
     const rgb outline{0.08, 0.08, 0.1};
-    static constexpr std::array<rgb, 3> backgrounds{suite_background, rgb{0.12, 0.13, 0.16}, rgb{0.72, 0.74, 0.7}};
+    static constexpr std::array<rgb, 3> backgrounds{suite_background, rgb{0.12, 0.13, 0.16},
+                                                    rgb{0.72, 0.74, 0.7}};
     const rgb back = backgrounds[static_cast<std::size_t>(bg)];
     const std::size_t frame = static_cast<std::size_t>(R) * static_cast<std::size_t>(R) * 3;
     tr.images.resize(o_.frames * frame);
     const double outline_px = std::max(1.0, R / 40.0);
     for (std::size_t t = 0; t < o_.frames; ++t) {
-      const double phi = phi0 + 2.0 * std::numbers::pi * static_cast<double>(t) / static_cast<double>(o_.frames - 1);
+      const double phi =
+          phi0 + 2.0 * std::numbers::pi * static_cast<double>(t) / static_cast<double>(o_.frames - 1);
       double cx = c, cy = c, e = e0;
       switch (action) {
       case 0:
@@ -142,9 +144,9 @@ public:
           const double d = detail::sprite_sdf(shape, x - cx, y - cy, e);
           const double a_fill = std::clamp(0.5 - (d + outline_px), 0.0, 1.0);
           const double a_all = std::clamp(0.5 - d, 0.0, 1.0);
-          std::uint8_t* px = img + (static_cast<std::size_t>(y) * static_cast<std::size_t>(R) +
-                                    static_cast<std::size_t>(x)) *
-                                       3;
+          std::uint8_t* px =
+              img +
+              (static_cast<std::size_t>(y) * static_cast<std::size_t>(R) + static_cast<std::size_t>(x)) * 3;
           for (std::size_t k = 0; k < 3; ++k) {
             const double v = back[k] * (1 - a_all) + outline[k] * (a_all - a_fill) + fill[k] * a_fill;
             px[k] = static_cast<std::uint8_t>(std::clamp(v, 0.0, 1.0) * 255.0);
