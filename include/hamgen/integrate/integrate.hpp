@@ -103,8 +103,10 @@ trajectory<ham::scalar_of<S>> rollout(const St& st, const H& h, const S& q0, con
   S q = q0, p = p0;
   Eigen::Index k = 0;
   auto record = [&](const S& qq, const S& pp, double t) {
-    out.q.row(k) = qq.transpose();
-    out.p.row(k) = pp.transpose();
+    for (Eigen::Index j = 0; j < qq.size(); ++j) { // element loop: g++ 12 misreports packet copies here
+      out.q(k, j) = qq(j);
+      out.p(k, j) = pp(j);
+    }
     out.t(k) = t;
     ++k;
   };
@@ -129,6 +131,13 @@ void check_batch(const char* fn, const M& Q, const M& P, double dt) {
                                                  "] = ", static_cast<double>(Q(b, j)), ", p[", j,
                                                  "] = ", static_cast<double>(P(b, j)), ")"));
 }
+template <class M, class S>
+void load_row(const M& Q, const M& P, Eigen::Index b, S& q, S& p) {
+  for (Eigen::Index j = 0; j < Q.cols(); ++j) {
+    q(j) = Q(b, j);
+    p(j) = P(b, j);
+  }
+}
 } // namespace detail
 
 /// Steps every trajectory (row) of the batch n times with step dt, in place.
@@ -140,12 +149,13 @@ void integrate_batch(const St& st, const H& h, Eigen::Matrix<T, Eigen::Dynamic, 
   typename St::template cache<S> c{};
   S q(Q.cols()), p(P.cols());
   for (Eigen::Index b = 0; b < Q.rows(); ++b) {
-    q = Q.row(b).transpose();
-    p = P.row(b).transpose();
+    detail::load_row(Q, P, b, q, p);
     c.reset();
     for (std::size_t k = 0; k < n; ++k) st.step(h, q, p, dt, c);
-    Q.row(b) = q.transpose();
-    P.row(b) = p.transpose();
+    for (Eigen::Index j = 0; j < Q.cols(); ++j) {
+      Q(b, j) = q(j);
+      P(b, j) = p(j);
+    }
   }
 }
 
@@ -172,15 +182,15 @@ rollout_batch(const St& st, const H& h, const Eigen::Matrix<T, Eigen::Dynamic, D
   typename St::template cache<S> c{};
   S q(d), p(d);
   for (Eigen::Index b = 0; b < Q0.rows(); ++b) {
-    q = Q0.row(b).transpose();
-    p = P0.row(b).transpose();
+    detail::load_row(Q0, P0, b, q, p);
     c.reset();
-    out.q.row(b).segment(0, d) = q.transpose();
-    out.p.row(b).segment(0, d) = p.transpose();
-    for (std::size_t k = 1; k <= n; ++k) {
-      st.step(h, q, p, dt, c);
-      out.q.row(b).segment(static_cast<Eigen::Index>(k) * d, d) = q.transpose();
-      out.p.row(b).segment(static_cast<Eigen::Index>(k) * d, d) = p.transpose();
+    for (std::size_t k = 0; k <= n; ++k) {
+      if (k > 0) st.step(h, q, p, dt, c);
+      const Eigen::Index off = static_cast<Eigen::Index>(k) * d;
+      for (Eigen::Index j = 0; j < d; ++j) {
+        out.q(b, off + j) = q(j);
+        out.p(b, off + j) = p(j);
+      }
     }
   }
   return out;
