@@ -91,3 +91,26 @@ TEST_CASE("render: front-to-back compositing puts particle 0 on top; grayscale i
   CHECK_THROWS_AS(render_frame(ps, 1, 1), hamgen::value_error);
   CHECK_THROWS_AS(render_frame(ps, -1, 1, {.resolution = 1}), hamgen::value_error);
 }
+
+TEST_CASE("render: pixel pitch (hi - lo)/(R - 1) at 32, 64 and 96 pixels", "[data][render]") {
+  for (int R : {32, 64, 96}) {
+    INFO("R = " << R);
+    const int row = R / 5, col = 2 * R / 3;
+    const double lo = -2, hi = 2, pitch = (hi - lo) / (R - 1);
+    // a small ball (radius 1.5 pitches) centred on pixel (row, col)
+    const particle p{
+        .x = lo + col * pitch, .y = lo + row * pitch, .radius = 1.5 * pitch, .colour = {0, 1, 0}};
+    const auto img = render_frame(std::span<const particle>(&p, 1), lo, hi, {.resolution = R});
+    int best = -1, br = -1, bc = -1;
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < R; ++j)
+        if (px(img, R, 3, i, j, 1) > best) {
+          best = px(img, R, 3, i, j, 1);
+          br = i;
+          bc = j;
+        }
+    CHECK(br == row);
+    CHECK(bc == col);
+    CHECK(px(img, R, 3, R - 1 - row, col, 1) == 88); // the vertically mirrored pixel is background
+  }
+}

@@ -15,7 +15,9 @@
 //             Trajectory i depends only on (seed, i): the arrays are byte-identical for every thread
 //             count. Everything is written into "<dir>.partial" first (streamed in chunks, so datasets
 //             larger than memory work), the manifest last, and the folder is renamed to <dir> only when
-//             complete: an interrupted run never leaves a directory that looks like a dataset.
+//             complete: an interrupted run never leaves a directory that looks like a dataset (a
+//             run that fails with an exception also removes its "<dir>.partial"; a killed one leaves
+//             it without a manifest, which dataset_reader rejects).
 //             Bad options raise value_error; file problems raise io_error naming the file.
 #pragma once
 
@@ -212,46 +214,54 @@ inline io::json generate_dataset(const generator& g, const std::filesystem::path
                                   (std::size_t{64} << 20) / std::max<std::size_t>(1, l.image_bytes()));
   chunk = std::min(chunk, N);
 
-  io::npy_stream_writer<std::uint8_t> images(tmp / "images.npy",
-                                             {N, l.frames, l.height, l.width, l.channels});
-  std::optional<io::npy_stream_writer<double>> xs, dxs, params, offsets;
-  std::optional<io::npy_stream_writer<std::int32_t>> colours, labels;
-  if (l.state_dim) {
-    xs.emplace(tmp / "x.npy", std::vector<std::size_t>{N, l.frames, l.state_dim});
-    dxs.emplace(tmp / "dx_dt.npy", std::vector<std::size_t>{N, l.frames, l.state_dim});
-  }
-  if (!l.param_names.empty())
-    params.emplace(tmp / "params.npy", std::vector<std::size_t>{N, l.param_names.size()});
-  if (l.has_offset) offsets.emplace(tmp / "offset.npy", std::vector<std::size_t>{N, 2});
-  if (l.objects) colours.emplace(tmp / "colour_index.npy", std::vector<std::size_t>{N, l.objects});
-  if (!l.labels.empty()) labels.emplace(tmp / "labels.npy", std::vector<std::size_t>{N, l.labels.size()});
-
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<trajectory> batch;
-  for (std::size_t first = 0; first < N; first += chunk) {
-    const std::size_t n = std::min(chunk, N - first);
-    generate_range(g, opt.seed, first, n, threads, batch);
-    for (const auto& t : batch) {
-      check_trajectory(l, t);
-      images.append(t.images.data(), 1);
-      if (xs) xs->append(t.x.data(), 1);
-      if (dxs) dxs->append(t.dx_dt.data(), 1);
-      if (params) params->append(t.params.data(), 1);
-      if (offsets) offsets->append(t.offset.data(), 1);
-      if (colours) colours->append(t.colours.data(), 1);
-      if (labels) labels->append(t.labels.data(), 1);
-    }
-    if (opt.on_progress)
-      opt.on_progress(
-          {first + n, N, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
-  }
-  images.close();
-  for (auto* w : {&xs, &dxs, &params, &offsets})
-    if (*w) (*w)->close();
-  for (auto* w : {&colours, &labels})
-    if (*w) (*w)->close();
   const io::json manifest = make_manifest(l, N, opt.seed);
-  io::write_json(tmp / "manifest.json", manifest); // last: its presence marks the data complete
+  auto write_all = [&] {
+    io::npy_stream_writer<std::uint8_t> images(tmp / "images.npy",
+                                               {N, l.frames, l.height, l.width, l.channels});
+    std::optional<io::npy_stream_writer<double>> xs, dxs, params, offsets;
+    std::optional<io::npy_stream_writer<std::int32_t>> colours, labels;
+    if (l.state_dim) {
+      xs.emplace(tmp / "x.npy", std::vector<std::size_t>{N, l.frames, l.state_dim});
+      dxs.emplace(tmp / "dx_dt.npy", std::vector<std::size_t>{N, l.frames, l.state_dim});
+    }
+    if (!l.param_names.empty())
+      params.emplace(tmp / "params.npy", std::vector<std::size_t>{N, l.param_names.size()});
+    if (l.has_offset) offsets.emplace(tmp / "offset.npy", std::vector<std::size_t>{N, 2});
+    if (l.objects) colours.emplace(tmp / "colour_index.npy", std::vector<std::size_t>{N, l.objects});
+    if (!l.labels.empty()) labels.emplace(tmp / "labels.npy", std::vector<std::size_t>{N, l.labels.size()});
+
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<trajectory> batch;
+    for (std::size_t first = 0; first < N; first += chunk) {
+      const std::size_t n = std::min(chunk, N - first);
+      generate_range(g, opt.seed, first, n, threads, batch);
+      for (const auto& t : batch) {
+        check_trajectory(l, t);
+        images.append(t.images.data(), 1);
+        if (xs) xs->append(t.x.data(), 1);
+        if (dxs) dxs->append(t.dx_dt.data(), 1);
+        if (params) params->append(t.params.data(), 1);
+        if (offsets) offsets->append(t.offset.data(), 1);
+        if (colours) colours->append(t.colours.data(), 1);
+        if (labels) labels->append(t.labels.data(), 1);
+      }
+      if (opt.on_progress)
+        opt.on_progress(
+            {first + n, N, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+    }
+    images.close();
+    for (auto* w : {&xs, &dxs, &params, &offsets})
+      if (*w) (*w)->close();
+    for (auto* w : {&colours, &labels})
+      if (*w) (*w)->close();
+    io::write_json(tmp / "manifest.json", manifest); // last: its presence marks the data complete
+  };
+  try {
+    write_all();
+  } catch (...) { // a failed run leaves no partial folder behind
+    fs::remove_all(tmp, ec);
+    throw;
+  }
   if (fs::exists(dir, ec)) fs::remove_all(dir, ec);
   fs::rename(tmp, dir, ec);
   check<io_error>(!ec, "generate_dataset: cannot rename '", tmp.string(), "' to '", dir.string(),
