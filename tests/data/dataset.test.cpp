@@ -73,7 +73,7 @@ TEST_CASE("dataset: the arrays and manifest are complete and identical for any t
   CHECK(slurp(a / "x.npy") != slurp(c / "x.npy"));
   // existing directories are kept unless overwrite is asked for
   CHECK_THROWS_WITH(generate_dataset(*g, a, {.count = 2, .seed = 1}), Catch::Contains("already exists"));
-  generate_dataset(*g, a, {.count = 2, .seed = 1, .overwrite = true});
+  generate_dataset(*g, a.string() + "/", {.count = 2, .seed = 1, .overwrite = true}); // trailing slash
   CHECK(hamgen::io::read_npy_header(a / "x.npy").shape[0] == 2);
 }
 

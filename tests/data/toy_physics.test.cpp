@@ -2,7 +2,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <iostream>
 
 using namespace hamgen::data;
 
@@ -23,7 +22,6 @@ TEST_CASE("toy physics: energy conserved to 1e-6 on every conservative system", 
       max_sub = std::max(max_sub, d.substeps);
     }
     INFO(name << " worst " << worst << " substeps " << max_sub);
-    std::cerr << name << " worst " << worst << " substeps " << max_sub << "\n";
     CHECK(worst <= 1e-6);
   }
 }

@@ -189,9 +189,11 @@ inline io::json make_manifest(const dataset_layout& l, std::size_t count, std::u
 }
 
 /// Writes a complete dataset directory (see the header comment). Returns the manifest.
-inline io::json generate_dataset(const generator& g, const std::filesystem::path& dir,
+inline io::json generate_dataset(const generator& g, const std::filesystem::path& dir_in,
                                  const generate_options& opt) {
   namespace fs = std::filesystem;
+  const fs::path dir = dir_in.has_filename() ? dir_in : dir_in.parent_path(); // "out/" -> "out"
+  check<value_error>(!dir.empty(), "generate_dataset: empty output directory name");
   const dataset_layout& l = g.layout();
   check<value_error>(opt.count > 0, "generate_dataset: count must be positive");
   check<value_error>(l.frames > 0 && l.height > 0 && l.width > 0 && l.channels > 0, "generate_dataset: '",
