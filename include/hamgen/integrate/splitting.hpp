@@ -37,90 +37,6 @@
 
 namespace hamgen::integrate {
 
-/// Method tags: a name and a constexpr tableau each.
-namespace methods {
-
-struct symplectic_euler_kd {
-  static constexpr const char* name = "symplectic_euler_kd";
-  static constexpr tableau<2> table{{{{stage_kind::kick, 1.0}, {stage_kind::drift, 1.0}}}, 1, false};
-};
-struct symplectic_euler_dk {
-  static constexpr const char* name = "symplectic_euler_dk";
-  static constexpr tableau<2> table{{{{stage_kind::drift, 1.0}, {stage_kind::kick, 1.0}}}, 1, false};
-};
-struct leapfrog_kdk {
-  static constexpr const char* name = "leapfrog";
-  static constexpr tableau<3> table{
-      {{{stage_kind::kick, 0.5}, {stage_kind::drift, 1.0}, {stage_kind::kick, 0.5}}}, 2, true};
-};
-struct leapfrog_dkd {
-  static constexpr const char* name = "leapfrog_dkd";
-  static constexpr tableau<3> table{
-      {{{stage_kind::drift, 0.5}, {stage_kind::kick, 1.0}, {stage_kind::drift, 0.5}}}, 2, true};
-};
-struct yoshida4 {
-  static constexpr const char* name = "yoshida4";
-  static constexpr auto table = triple_jump(leapfrog_kdk::table);
-};
-struct yoshida6 {
-  static constexpr const char* name = "yoshida6";
-  static constexpr auto table = triple_jump(yoshida4::table);
-};
-struct yoshida8 {
-  static constexpr const char* name = "yoshida8";
-  static constexpr auto table = triple_jump(yoshida6::table);
-};
-
-namespace detail {
-inline constexpr double ml_a1 = 0.40518861839525227722, ml_a2 = -0.28714404081652408900;
-inline constexpr double ml_a3 = 0.5 - (ml_a1 + ml_a2);
-inline constexpr double ml_b1 = -3.0 / 73.0, ml_b2 = 17.0 / 59.0;
-inline constexpr double ml_b3 = 1.0 - 2.0 * (ml_b1 + ml_b2);
-inline constexpr double bm_a1 = 0.0792036964311957, bm_a2 = 0.353172906049774, bm_a3 = -0.0420650803577195;
-inline constexpr double bm_a4 = 1.0 - 2.0 * (bm_a1 + bm_a2 + bm_a3);
-inline constexpr double bm_b1 = 0.209515106613362, bm_b2 = -0.143851773179818;
-inline constexpr double bm_b3 = 0.5 - (bm_b1 + bm_b2);
-} // namespace detail
-
-/// McLachlan (1995) 4th order: D a1 K b1 D a2 K b2 D a3 K b3 D a3 K b2 D a2 K b1 D a1.
-struct mclachlan4 {
-  static constexpr const char* name = "mclachlan4";
-  static constexpr tableau<11> table{{{{stage_kind::drift, detail::ml_a1},
-                                       {stage_kind::kick, detail::ml_b1},
-                                       {stage_kind::drift, detail::ml_a2},
-                                       {stage_kind::kick, detail::ml_b2},
-                                       {stage_kind::drift, detail::ml_a3},
-                                       {stage_kind::kick, detail::ml_b3},
-                                       {stage_kind::drift, detail::ml_a3},
-                                       {stage_kind::kick, detail::ml_b2},
-                                       {stage_kind::drift, detail::ml_a2},
-                                       {stage_kind::kick, detail::ml_b1},
-                                       {stage_kind::drift, detail::ml_a1}}},
-                                     4,
-                                     true};
-};
-/// Blanes & Moan (2002) S6, 4th order: D a1 K b1 D a2 K b2 D a3 K b3 D a4 K b3 D a3 K b2 D a2 K b1 D a1.
-struct blanes_moan4 {
-  static constexpr const char* name = "blanes_moan4";
-  static constexpr tableau<13> table{{{{stage_kind::drift, detail::bm_a1},
-                                       {stage_kind::kick, detail::bm_b1},
-                                       {stage_kind::drift, detail::bm_a2},
-                                       {stage_kind::kick, detail::bm_b2},
-                                       {stage_kind::drift, detail::bm_a3},
-                                       {stage_kind::kick, detail::bm_b3},
-                                       {stage_kind::drift, detail::bm_a4},
-                                       {stage_kind::kick, detail::bm_b3},
-                                       {stage_kind::drift, detail::bm_a3},
-                                       {stage_kind::kick, detail::bm_b2},
-                                       {stage_kind::drift, detail::bm_a2},
-                                       {stage_kind::kick, detail::bm_b1},
-                                       {stage_kind::drift, detail::bm_a1}}},
-                                     4,
-                                     true};
-};
-
-} // namespace methods
-
 /// Per-trajectory scratch of a splitting stepper: the last force ∇V(q) and whether it is current.
 template <class S>
 struct splitting_cache {
@@ -176,6 +92,27 @@ public:
     apply_stages(h, q, p, dt, c, std::make_index_sequence<table.size>{});
   }
 
+  /// n steps at once, merging the last stage of each step with the first stage of the next when
+  /// they are of the same kind (leapfrog_kdk: kick(½)·kick(½) = kick(1), so a step costs one force
+  /// evaluation, one kick and one drift). Intermediate states are not formed; the final state equals
+  /// n calls of step() up to round-off. Used by integrate_n_steps/integrate_const without observer.
+  template <class H, class S>
+  static void step_n(const H& h, S& q, S& p, double dt, std::size_t n, cache<S>& c) {
+    constexpr std::size_t N = table.size;
+    if constexpr (N >= 2 && table.front().kind == table.back().kind) {
+      if (n == 0) return;
+      apply_stage_c<0>(h, q, p, table.front().c * dt, c);
+      for (std::size_t k = 0; k + 1 < n; ++k) {
+        apply_inner(h, q, p, dt, c, std::make_index_sequence<N - 2>{});
+        apply_stage_c<N - 1>(h, q, p, (table.back().c + table.front().c) * dt, c);
+      }
+      apply_inner(h, q, p, dt, c, std::make_index_sequence<N - 2>{});
+      apply_stage_c<N - 1>(h, q, p, table.back().c * dt, c);
+    } else {
+      for (std::size_t k = 0; k < n; ++k) step_unchecked(h, q, p, dt, c);
+    }
+  }
+
 private:
   template <std::size_t I, class H, class S>
   static inline void apply_stage(const H& h, S& q, S& p, double dt, cache<S>& c) {
@@ -188,10 +125,28 @@ private:
       }
       p.noalias() -= T(st.c * dt) * c.force;
     } else {
-      ham::detail::kinetic_grad_into(h, p, c.velocity);
-      q.noalias() += T(st.c * dt) * c.velocity;
+      ham::detail::drift(h, q, p, T(st.c * dt), c.velocity);
       c.force_valid = false;
     }
+  }
+  // Stage I with coefficient c (used for the merged boundary stage of step_n).
+  template <std::size_t I, class H, class S>
+  static inline void apply_stage_c(const H& h, S& q, S& p, double cdt, cache<S>& c) {
+    using T = ham::scalar_of<S>;
+    if constexpr (table.stages[I].kind == stage_kind::kick) {
+      if (!c.force_valid) {
+        ham::detail::potential_grad_into(h, q, c.force);
+        c.force_valid = true;
+      }
+      p.noalias() -= T(cdt) * c.force;
+    } else {
+      ham::detail::drift(h, q, p, T(cdt), c.velocity);
+      c.force_valid = false;
+    }
+  }
+  template <class H, class S, std::size_t... I>
+  static inline void apply_inner(const H& h, S& q, S& p, double dt, cache<S>& c, std::index_sequence<I...>) {
+    (apply_stage<I + 1>(h, q, p, dt, c), ...);
   }
   template <class H, class S, std::size_t... I>
   static inline void apply_stages(const H& h, S& q, S& p, double dt, cache<S>& c, std::index_sequence<I...>) {
