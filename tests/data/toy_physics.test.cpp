@@ -2,7 +2,6 @@
 
 #include <catch2/catch.hpp>
 
-
 using namespace hamgen::data;
 
 TEST_CASE("toy physics: energy conserved to 1e-6 on every conservative system", "[data][toy]") {
