@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -41,6 +42,8 @@ int run_generate(const std::string& name, const std::string& out, std::size_t co
   const auto gen = data::make_generator(
       name, {.frames = frames, .resolution = size, .dt = dt, .grayscale = grayscale, .friction = friction});
   const auto& l = gen->layout();
+  check<io_error>(overwrite || !std::filesystem::exists(out), "generate: '", out,
+                  "' already exists (use --overwrite to replace it)");
   const unsigned nthreads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
   if (!quiet)
     std::cerr << "hamgen_data: generating " << count << " × " << l.frames << " frames of " << l.dataset
