@@ -6,7 +6,7 @@
 //   hamgen_data preview data/pendulum --out pendulum_preview --samples 6 --frames 12
 //
 // Errors (unknown dataset, impossible sizes, missing or corrupt arrays/manifest) print one line naming
-// the file and the problem and exit with status 1 (2 for bad command-line syntax).
+// the file and the problem and exit with status 1 (bad command-line syntax: CLI11's non-zero code).
 #include <hamgen/data/catalog.hpp>
 #include <hamgen/data/dataset.hpp>
 #include <hamgen/data/reader.hpp>
