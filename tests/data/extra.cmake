@@ -1,5 +1,1 @@
-find_package(nlohmann_json 3 REQUIRED)
-target_link_libraries(test_data PRIVATE nlohmann_json::nlohmann_json)
-if(TARGET hamgen::io)
-  target_link_libraries(test_data PRIVATE hamgen::io)
-endif()
+target_link_libraries(test_data PRIVATE hamgen::io)

@@ -62,6 +62,10 @@ inline int png_color_type(int channels) {
   }
 }
 
+// libpng prints its errors to stderr by default; hamgen reports them through io_error instead.
+[[noreturn]] inline void png_quiet_error(png_structp png, png_const_charp) { png_longjmp(png, 1); }
+inline void png_quiet_warning(png_structp, png_const_charp) {}
+
 struct file_closer {
   std::FILE* f;
   ~file_closer() {
@@ -83,7 +87,8 @@ inline void write_png(const std::filesystem::path& path, const image8& img) {
   {
     detail::file_closer fc{std::fopen(tmp.c_str(), "wb")};
     check<io_error>(fc.f != nullptr, "write_png: cannot open '", tmp.string(), "' for writing");
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, detail::png_quiet_error,
+                                              detail::png_quiet_warning);
     png_infop info = png ? png_create_info_struct(png) : nullptr;
     if (!png || !info) {
       png_destroy_write_struct(&png, &info);
@@ -116,7 +121,8 @@ inline image8 read_png(const std::filesystem::path& path) {
   unsigned char sig[8] = {};
   check<io_error>(std::fread(sig, 1, 8, fc.f) == 8 && png_sig_cmp(sig, 0, 8) == 0, "read_png: '",
                   path.string(), "' is not a PNG file");
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, detail::png_quiet_error,
+                                           detail::png_quiet_warning);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   if (!png || !info) {
     png_destroy_read_struct(&png, &info, nullptr);
