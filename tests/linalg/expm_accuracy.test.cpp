@@ -16,14 +16,7 @@ using namespace hamgen::linalg;
 using hamgen_test::dmatrix;
 
 namespace {
-constexpr expm_options taylor_opt{.method = expm_method::taylor, .closed_form_2x2 = false};
 constexpr expm_options pade_opt{.method = expm_method::pade, .closed_form_2x2 = false};
-constexpr expm_options closed_opt{};
-
-template <class T>
-double tol_for() {
-  return std::is_same_v<T, float> ? 2e-6 : 1e-14;
-}
 } // namespace
 
 TEST_CASE("expm: agrees with Eigen's MatrixFunctions on general matrices (fixed and dynamic sizes)",
