@@ -16,7 +16,9 @@ mkdir -p "$res"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHAMGEN_BUILD_TESTS=OFF -DHAMGEN_BUILD_EXAMPLES=OFF \
       -DHAMGEN_BUILD_BENCHMARKS=ON -DHAMGEN_ENABLE_CUDA=OFF > /dev/null
 export HAMGEN_NUM_THREADS=$threads OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
+# OpenBLAS 0.3.21 does not recognise this CPU; SkylakeX needs AVX-512 (illegal instruction on AVX2-only
+# machines), Haswell is the right kernel set for AVX2+FMA.
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 peer=../shared/bench
 gb=(--benchmark_format=json --benchmark_repetitions=3 --benchmark_min_time=0.2)
 run_pair() { # group, bench binary, peer script (or -), extra peer args...
