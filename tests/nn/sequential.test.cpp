@@ -24,8 +24,8 @@ TEST_CASE("sequential: CTAD, stable names, train/eval propagation, composition",
   CHECK(ps[3].name == "3.bias");
   std::vector<std::string> state;
   net.visit_state([&](const std::string& n, auto&) { state.push_back(n); }, "net.");
-  CHECK(state ==
-        std::vector<std::string>{"net.0.weight", "net.0.bias", "net.2.calls", "net.3.weight", "net.3.bias"});
+  CHECK(state == std::vector<std::string>{"net.0.weight", "net.0.bias", "net.2.rng_state", "net.3.weight",
+                                          "net.3.bias"});
   CHECK(nn::parameter_count(net) == 2 * 3 + 3 + 3 + 1);
   net.train(false);
   CHECK_FALSE(net.get<2>().is_training());

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <hamgen/autodiff/functions.hpp>
@@ -28,25 +30,21 @@ layer_check_result check_layer(L& layer, const tensor<double>& x0, bool second_o
   using vd = var<double>;
   namespace ad = hamgen::autodiff;
   // snapshot of the state
-  std::vector<tensor<double>> snap_d;
-  std::vector<tensor<std::int64_t>> snap_i;
+  std::vector<std::vector<char>> snap;
   layer.visit_state(
       [&](const std::string&, auto& t) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(t)>, tensor<double>>)
-          snap_d.push_back(t);
-        else
-          snap_i.push_back(t);
+        const char* p = reinterpret_cast<const char*>(t.data());
+        snap.emplace_back(p, p + t.size() * sizeof(*t.data()));
       },
       "");
-  auto restore = [&] {
-    std::size_t a = 0, b = 0;
+  auto restore = [&] { // running statistics and RNG counters, never the (perturbed) parameters
+    std::size_t k = 0;
     layer.visit_state(
         [&](const std::string& n, auto& t) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(t)>, tensor<double>>) {
-            if (n.find("running") != std::string::npos) t = snap_d[a];
-            ++a;
-          } else
-            t = snap_i[b++];
+          const bool is_double = std::is_same_v<std::decay_t<decltype(t)>, tensor<double>>;
+          if (!is_double || n.find("running") != std::string::npos)
+            std::memcpy(static_cast<void*>(t.data()), snap[k].data(), snap[k].size());
+          ++k;
         },
         "");
   };

@@ -4,8 +4,8 @@
 //             each element is zeroed with probability p and the rest scaled by 1/(1-p); in eval
 //             mode it is the identity.
 // Requires:   0 <= p < 1.
-// Ensures:    masks are reproducible: call k draws from generator(seed, k), and the call counter
-//             is part of visit_state ("calls"), so a resumed run draws the same masks.
+// Ensures:    masks are reproducible: call k draws from generator(seed, k); seed and call counter
+//             are the state "rng_state" (U64 [seed, k]), so a resumed run draws the same masks.
 #pragma once
 
 #include <cstdint>
@@ -23,14 +23,14 @@ struct dropout_options {
 class dropout {
 public:
   dropout() : dropout(dropout_options{}) {}
-  explicit dropout(dropout_options o) : opt_(o), calls_(shape{1}, 0) {
+  explicit dropout(dropout_options o) : opt_(o), rng_(tensor<std::uint64_t>::from(shape{2}, {o.seed, 0})) {
     HAMGEN_CHECK(o.p >= 0 && o.p < 1, "dropout: p must be in [0, 1), got ", o.p);
   }
 
   template <class T, class D>
   var<T, D> forward(tape&, const var<T, D>& x) {
     if (!training_ || opt_.p == 0) return x;
-    generator g(opt_.seed ^ (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(++calls_[0])));
+    generator g(rng_[0] ^ (0x9e3779b97f4a7c15ULL * ++rng_[1]));
     tensor<T, D> mask(x.shape());
     const T keep = static_cast<T>(1.0 / (1.0 - opt_.p));
     for (auto& m : mask) m = g.uniform() < opt_.p ? T(0) : keep;
@@ -43,12 +43,12 @@ public:
   void visit_parameters(F&&, const std::string&) {}
   template <class F>
   void visit_state(F&& f, const std::string& prefix) {
-    f(prefix + "calls", calls_);
+    f(prefix + "rng_state", rng_);
   }
 
 private:
   dropout_options opt_;
-  tensor<std::int64_t> calls_;
+  tensor<std::uint64_t> rng_; ///< {seed, number of masks drawn}
   bool training_ = true;
 };
 

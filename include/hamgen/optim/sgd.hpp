@@ -42,20 +42,21 @@ public:
       auto& p = *params_[k].param;
       if (p.grad.shape() != p.value.shape()) continue;
       auto th = p.value.as_array();
-      typename tensor<T, D>::vector_type g = p.grad.as_vector();
-      if (wd != T(0)) g.array() += wd * th;
+      tensor<T, D> gt = p.grad;
+      auto g = gt.as_array();
+      if (wd != T(0)) g += wd * th;
       if (mu != T(0)) {
         auto b = buf_[k].as_array();
         if (first)
-          b = g.array();
+          b = g;
         else
-          b = mu * b + (T(1) - damp) * g.array();
+          b = mu * b + (T(1) - damp) * g;
         if (opt_.nesterov)
-          g.array() += mu * b;
+          g += mu * b;
         else
-          g = b.matrix();
+          g = b;
       }
-      th -= lr * g.array();
+      th -= lr * g;
     }
   }
   void zero_grad() {
