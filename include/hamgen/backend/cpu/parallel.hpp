@@ -62,7 +62,8 @@ public:
     if (threads == size() && !workers_.empty()) return;
     stop_workers();
     stop_ = false;
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    // A new worker starts from the current generation: it must not replay a finished run.
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, g = generation_] { worker_loop(i, g); });
   }
 
   /// Runs task(k) for k in [0, chunks) with chunk 0 on the caller; returns when all are done.
@@ -94,8 +95,7 @@ private:
     in_parallel_region = false;
   }
 
-  void worker_loop(int id) {
-    std::uint64_t seen = 0;
+  void worker_loop(int id, std::uint64_t seen) {
     for (;;) {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
