@@ -63,7 +63,8 @@ public:
     stop_workers();
     stop_ = false;
     // A new worker starts from the current generation: it must not replay a finished run.
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, g = generation_] { worker_loop(i, g); });
+    for (int i = 1; i < threads; ++i)
+      workers_.emplace_back([this, i, g = generation_] { worker_loop(i, g); });
   }
 
   /// Runs task(k) for k in [0, chunks) with chunk 0 on the caller; returns when all are done.
