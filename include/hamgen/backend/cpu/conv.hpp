@@ -214,6 +214,7 @@ using cmat_map = Eigen::Map<const row_mat<T>>;
 
 struct col_tag {};
 struct gather_tag {};
+struct partial_tag {};
 
 inline constexpr index_t gemm_min_columns = 256;
 
@@ -286,9 +287,11 @@ template <class T>
 void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
   const int chunks = parallel_chunks(g.n);
-  std::vector<T> partial(static_cast<std::size_t>(std::max(chunks - 1, 0) * g.cy * R));
+  // per-chunk partial sums live in the caller's reusable scratch (no allocation per call)
+  T* partial = chunks > 1 ? scratch_buffer<T, partial_tag>(static_cast<std::size_t>((chunks - 1) * g.cy * R))
+                          : nullptr;
   parallel_for_chunks(g.n, chunks, [&](int k, index_t b, index_t e) {
-    mat_map<T> DW(k == 0 ? dw : partial.data() + (k - 1) * g.cy * R, g.cy, R);
+    mat_map<T> DW(k == 0 ? dw : partial + (k - 1) * g.cy * R, g.cy, R);
     DW.setZero();
     const index_t grp = group_size(P, e - b);
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
@@ -308,7 +311,7 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
     }
   });
   mat_map<T> DW(dw, g.cy, R);
-  for (int k = 1; k < chunks; ++k) DW += cmat_map<T>(partial.data() + (k - 1) * g.cy * R, g.cy, R);
+  for (int k = 1; k < chunks; ++k) DW += cmat_map<T>(partial + (k - 1) * g.cy * R, g.cy, R);
 }
 
 template <std::size_t D>
