@@ -36,6 +36,7 @@
 //             Source: the im2col lowering of Chellapilla, Puri & Simard (2006), as in Caffe/PyTorch.
 #pragma once
 
+#include <hamgen/backend/cpu/gemm.hpp>
 #include <hamgen/backend/cpu/parallel.hpp>
 #include <hamgen/core/error.hpp>
 
@@ -224,27 +225,44 @@ inline index_t group_size(index_t pixels, index_t samples) {
   return std::clamp<index_t>((gemm_min_columns + pixels - 1) / pixels, 1, samples);
 }
 
+/// Threads over the batch when that splits evenly (or the batch is large); otherwise 1 chunk,
+/// and the GEMMs inside are threaded instead (gemm() runs serially inside a batch chunk).
+inline int batch_chunks(index_t n) {
+  const int t = parallel_chunks(n);
+  if (t <= 1) return 1;
+  return (n % t == 0 || n >= 4 * t) ? t : 1;
+}
+
+/// Copies sample blocks (c, P) of gn samples starting at n0 into / out of a (C, gn*P) matrix.
+template <class T>
+void gather_samples(const T* src, index_t n0, index_t gn, index_t C, index_t P, T* dst) {
+  const index_t ld = gn * P;
+  for (index_t s = 0; s < gn; ++s)
+    for (index_t c = 0; c < C; ++c)
+      std::memcpy(dst + c * ld + s * P, src + ((n0 + s) * C + c) * P, sizeof(T) * P);
+}
+template <class T>
+void scatter_samples(const T* src, index_t n0, index_t gn, index_t C, index_t P, T* dst) {
+  const index_t ld = gn * P;
+  for (index_t s = 0; s < gn; ++s)
+    for (index_t c = 0; c < C; ++c)
+      std::memcpy(dst + ((n0 + s) * C + c) * P, src + c * ld + s * P, sizeof(T) * P);
+}
+
 /// y = K_w x (+ bias): X (n, cx, xs) -> Y (n, cy, ys).
 template <class T>
 void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
-  const cmat_map<T> W(w, g.cy, R);
-  parallel_for(g.n, [&](index_t b, index_t e) {
+  parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
     const index_t grp = group_size(P, e - b);
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
       for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
-      const cmat_map<T> C(col, R, ld);
-      if (gn == 1) {
-        mat_map<T>(y + n0 * g.cy * P, g.cy, P).noalias() = W * C;
-      } else {
-        mat_map<T>(tmp, g.cy, ld).noalias() = W * C;
-        for (index_t s = 0; s < gn; ++s)
-          for (index_t c = 0; c < g.cy; ++c)
-            std::memcpy(y + ((n0 + s) * g.cy + c) * P, tmp + c * ld + s * P, sizeof(T) * P);
-      }
+      T* out = gn == 1 ? y + n0 * g.cy * P : tmp;
+      gemm<T>(false, false, g.cy, ld, R, T(1), w, R, col, ld, T(0), out, ld);
+      if (gn > 1) scatter_samples(tmp, n0, gn, g.cy, P, y);
       if (bias)
         for (index_t s = 0; s < gn; ++s)
           for (index_t c = 0; c < g.cy; ++c) {
@@ -260,23 +278,19 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
 template <class T>
 void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
-  const cmat_map<T> W(w, g.cy, R);
-  parallel_for(g.n, [&](index_t b, index_t e) {
+  parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
     const index_t grp = group_size(P, e - b);
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
     std::fill(dx + b * XP, dx + e * XP, T(0));
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
-      mat_map<T> C(col, R, ld);
-      if (gn == 1) {
-        C.noalias() = W.transpose() * cmat_map<T>(dy + n0 * g.cy * P, g.cy, P);
-      } else {
-        for (index_t s = 0; s < gn; ++s)
-          for (index_t c = 0; c < g.cy; ++c)
-            std::memcpy(tmp + c * ld + s * P, dy + ((n0 + s) * g.cy + c) * P, sizeof(T) * P);
-        C.noalias() = W.transpose() * cmat_map<T>(tmp, g.cy, ld);
+      const T* src = dy + n0 * g.cy * P;
+      if (gn > 1) {
+        gather_samples(dy, n0, gn, g.cy, P, tmp);
+        src = tmp;
       }
+      gemm<T>(true, false, R, ld, g.cy, T(1), w, R, src, ld, T(0), col, ld);
       for (index_t s = 0; s < gn; ++s) col2im(g, col, ld, s * P, dx + (n0 + s) * XP);
     }
   });
@@ -286,28 +300,24 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
 template <class T>
 void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
-  const int chunks = parallel_chunks(g.n);
+  const int chunks = batch_chunks(g.n);
   // per-chunk partial sums live in the caller's reusable scratch (no allocation per call)
   T* partial = chunks > 1 ? scratch_buffer<T, partial_tag>(static_cast<std::size_t>((chunks - 1) * g.cy * R))
                           : nullptr;
   parallel_for_chunks(g.n, chunks, [&](int k, index_t b, index_t e) {
-    mat_map<T> DW(k == 0 ? dw : partial + (k - 1) * g.cy * R, g.cy, R);
-    DW.setZero();
+    T* DW = k == 0 ? dw : partial + (k - 1) * g.cy * R;
     const index_t grp = group_size(P, e - b);
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
       for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
-      const cmat_map<T> C(col, R, ld);
-      if (gn == 1) {
-        DW.noalias() += cmat_map<T>(dy + n0 * g.cy * P, g.cy, P) * C.transpose();
-      } else {
-        for (index_t s = 0; s < gn; ++s)
-          for (index_t c = 0; c < g.cy; ++c)
-            std::memcpy(tmp + c * ld + s * P, dy + ((n0 + s) * g.cy + c) * P, sizeof(T) * P);
-        DW.noalias() += cmat_map<T>(tmp, g.cy, ld) * C.transpose();
+      const T* src = dy + n0 * g.cy * P;
+      if (gn > 1) {
+        gather_samples(dy, n0, gn, g.cy, P, tmp);
+        src = tmp;
       }
+      gemm<T>(false, true, g.cy, R, ld, T(1), src, ld, col, ld, n0 == b ? T(0) : T(1), DW, R);
     }
   });
   mat_map<T> DW(dw, g.cy, R);
