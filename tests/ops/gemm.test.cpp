@@ -7,7 +7,7 @@ using namespace hamgen;
 
 TEST_CASE("gemm: all transpose combinations against a naive product, serial and threaded", "[ops]") {
   generator g(1);
-  for (std::size_t threads : {1, 2}) {
+  for (int threads : {1, 2}) {
     backend::cpu::set_num_threads(threads);
     for (auto [m, n, k] : {std::array<std::size_t, 3>{3, 4, 5}, std::array<std::size_t, 3>{70, 90, 80},
                            std::array<std::size_t, 3>{20, 130, 120}}) {
