@@ -191,6 +191,27 @@ void backward(tape& t, var<T, D> y) {
   detail::sweep<T, D>(t, y, var<T, D>{}, {}, false, true);
 }
 
+/// Backward of a fused op whose kernel gradient is not itself differentiable, for the
+/// create_graph case: `composite(inputs)` rebuilds the op's output from differentiable ops on its
+/// inputs, and the vector-Jacobian product with the incoming gradient is taken through that
+/// recorded rebuild (so it can be differentiated again). Accumulates into every needed input.
+template <class T, class D, class F>
+void composite_backward(backward_context<T, D>& c, std::size_t ninputs, F&& composite) {
+  std::vector<var<T, D>> ins, targets;
+  std::vector<std::size_t> which;
+  for (std::size_t k = 0; k < ninputs; ++k) {
+    ins.push_back(c.input(k));
+    if (c.needs(k)) {
+      targets.push_back(c.input(k));
+      which.push_back(k);
+    }
+  }
+  if (targets.empty()) return;
+  var<T, D> y = composite(ins);
+  auto gs = detail::sweep<T, D>(c.get_tape(), y, c.grad(), std::span<const var<T, D>>(targets), true, false);
+  for (std::size_t j = 0; j < which.size(); ++j) c.accumulate(which[j], gs[j]);
+}
+
 } // namespace hamgen::autodiff
 
 namespace hamgen {
