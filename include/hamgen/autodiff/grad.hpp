@@ -37,6 +37,21 @@ struct sweep_state {
   std::vector<char> needed;       // node needs a gradient
   std::vector<node<T, D>*> grads; // gradient of each node (a node on t), or null
   bool create_graph;
+  // Without create_graph, gradient tensors made during the sweep (node ids >= n) are freed as
+  // soon as no slot refers to them any more (reference counts in node_base::sweep_uses).
+  std::vector<node<T, D>*> pending;   // handed to accumulate while processing the current node
+  const node<T, D>* pinned = nullptr; // the caller's seed: never freed
+
+  bool temporary(const node<T, D>* g) const noexcept { return !create_graph && g->id >= n && g != pinned; }
+  void ref(node<T, D>* g) noexcept {
+    if (temporary(g)) ++g->sweep_uses;
+  }
+  void release_if_unused(node<T, D>* g) noexcept {
+    if (temporary(g) && g->sweep_uses == 0) g->owned = tensor<T, D>();
+  }
+  void unref(node<T, D>* g) noexcept {
+    if (temporary(g) && g->sweep_uses > 0 && --g->sweep_uses == 0) g->owned = tensor<T, D>();
+  }
 };
 
 template <class T, class D>
@@ -81,7 +96,16 @@ public:
                                                    " in the gradient of input ", k, " at element ", i));
     }
     auto*& slot = s_.grads[p->id];
-    slot = slot ? detail::add_grads(var<T, D>(slot), g).get_node() : g.get_node();
+    if (!slot) {
+      slot = g.get_node();
+      s_.ref(slot);
+    } else {
+      auto* old = slot;
+      slot = detail::add_grads(var<T, D>(old), g).get_node();
+      s_.ref(slot);
+      s_.unref(old);
+      if (!s_.create_graph) s_.pending.push_back(g.get_node());
+    }
   }
 
 private:
@@ -106,7 +130,7 @@ template <class T, class D>
 std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<const var<T, D>> targets,
                              bool create_graph, bool to_sinks) {
   HAMGEN_CHECK(y.valid() && &y.get_tape() == &t, "autodiff::grad: y was not recorded on this tape");
-  sweep_state<T, D> s{t, y.id() + 1, {}, {}, create_graph};
+  sweep_state<T, D> s{t, y.id() + 1, {}, {}, create_graph, {}, nullptr};
   s.needed.assign(s.n, 0);
   s.grads.assign(s.n, nullptr);
   const void* key = detail::type_key<T, D>();
@@ -133,12 +157,17 @@ std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<con
     if (seed.valid()) {
       check_same_shape("autodiff::grad", seed.shape(), y.shape(), "seed", "y");
       s.grads[y.id()] = seed.get_node();
+      s.pinned = seed.get_node();
     } else {
       HAMGEN_CHECK_SHAPE(y.size() == 1, "autodiff::grad: y has shape ", y.shape(),
                          "; a non-scalar output needs a seed of the same shape");
       s.grads[y.id()] = t.constant(tensor<T, D>(y.shape(), T(1))).get_node();
+      s.ref(s.grads[y.id()]);
     }
   }
+  std::vector<char> is_target_any(s.n, 0);
+  for (const auto& x : targets)
+    if (x.id() < s.n) is_target_any[x.id()] = 1;
   for (std::size_t i = s.n; i-- > 0;) {
     if (!s.needed[i] || !s.grads[i]) continue;
     auto* nd = static_cast<node<T, D>*>(t.at(i));
@@ -152,6 +181,14 @@ std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<con
         *dst = g;
       else
         ops::axpy(T(1), g, *dst);
+    }
+    if (!create_graph) {
+      for (auto* g : s.pending) s.release_if_unused(g);
+      s.pending.clear();
+      if (!is_target_any[i]) {
+        s.unref(s.grads[i]);
+        s.grads[i] = nullptr;
+      }
     }
   }
   std::vector<var<T, D>> out;

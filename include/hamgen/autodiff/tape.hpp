@@ -45,6 +45,7 @@ struct node_base {
   const char* op = "leaf";
   bool requires_grad = false;
   const void* type_key = nullptr;
+  std::uint32_t sweep_uses = 0; ///< scratch for the reverse sweep (gradient reference count)
   virtual ~node_base() = default;
 };
 
