@@ -175,12 +175,14 @@ std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<con
       backward_context<T, D> ctx(s, nd);
       nd->backward(ctx);
     } else if (to_sinks) {
-      const tensor<T, D>& g = *s.grads[i]->value;
+      auto* gn = s.grads[i];
       tensor<T, D>* dst = nd->sink ? nd->sink : &nd->leaf_grad;
-      if (dst->empty())
-        *dst = g;
-      else
-        ops::axpy(T(1), g, *dst);
+      if (!dst->empty())
+        ops::axpy(T(1), *gn->value, *dst);
+      else if (s.temporary(gn) && gn->sweep_uses == 1 && gn->value == &gn->owned) {
+        *dst = std::move(gn->owned); // sole owner: hand the buffer over instead of copying
+      } else
+        *dst = *gn->value;
     }
     if (!create_graph) {
       for (auto* g : s.pending) s.release_if_unused(g);
