@@ -167,6 +167,8 @@ void im2col(const conv_geom& g, const T* x, T* col, index_t ld, index_t off) {
               std::fill(out, out + lo, T(0));
               if (g.s[2] == 1) {
                 std::copy(src + lo, src + hi, out + lo);
+              } else if (g.s[2] == 2) { // constant stride: lets the compiler vectorise
+                for (index_t ow = lo; ow < hi; ++ow) out[ow] = src[2 * ow];
               } else {
                 const index_t st = g.s[2];
                 for (index_t ow = lo; ow < hi; ++ow) out[ow] = src[ow * st];
@@ -200,7 +202,13 @@ void col2im(const conv_geom& g, const T* col, index_t ld, index_t off, T* dx) {
               const T* in = srcrow + (od * g.ys[1] + oh) * g.ys[2];
               T* dst = xc + (id * g.xs[1] + ih) * g.xs[2] + shift;
               const index_t st = g.s[2];
-              for (index_t ow = lo; ow < hi; ++ow) dst[ow * st] += in[ow];
+              if (st == 1) {
+                for (index_t ow = lo; ow < hi; ++ow) dst[ow] += in[ow];
+              } else if (st == 2) {
+                for (index_t ow = lo; ow < hi; ++ow) dst[2 * ow] += in[ow];
+              } else {
+                for (index_t ow = lo; ow < hi; ++ow) dst[ow * st] += in[ow];
+              }
             }
           }
         }
