@@ -18,7 +18,8 @@
 //             time runs seq-1 .. 0) at y + H, output_stride = 2H. h0, c0, h_n, c_n, dh0, dc0,
 //             dh_n, dc_n are (batch, hidden). Biases may be nullptr (bias = false); h0/c0 nullptr
 //             means zeros; dy, dh_n, dc_n nullptr mean zero incoming gradient; dx, dh0, dc0 and
-//             each weight-grad pointer may be nullptr when not wanted.
+//             each weight-grad pointer may be nullptr when not wanted; y may be nullptr when
+//             only the final state is wanted.
 //             Multi-layer / bidirectional composition (done by the layer wrapper): layer l > 0
 //             takes the previous layer's (.., D*H) output as its input (input = D*H); the input
 //             gradient of a bidirectional layer is the SUM of the two directions' dx (each call
@@ -193,7 +194,6 @@ void lstm_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
     for (index_t n = 0; n < N; ++n) {
       T* gr = gt + n * G;
       const T* xr = xg + detail::rnn_row(s, o, t, n) * G;
-      T* yr = y + detail::rnn_row(s, o, t, n) * ys;
       // vectorised gate nonlinearities (Eigen's packet exp / tanh)
       Eigen::Map<detail::arr<T>> A(gr, G);
       A += Eigen::Map<const detail::arr<T>>(xr, G);
@@ -207,7 +207,7 @@ void lstm_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
         c.setZero();
       c += A.segment(0, H) * A.segment(2 * H, H);
       h = A.segment(3 * H, H) * c.tanh();
-      std::memcpy(yr, ht + n * H, sizeof(T) * H);
+      if (y) std::memcpy(y + detail::rnn_row(s, o, t, n) * ys, ht + n * H, sizeof(T) * H);
     }
     h_prev = ht;
     c_prev = ct;
@@ -316,7 +316,7 @@ void gru_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T* 
       const T* hr = hg + n * G;
       const T* xr = xg + detail::rnn_row(s, o, t, n) * G;
       T* ar = at + n * 4 * H;
-      T* yr = y + detail::rnn_row(s, o, t, n) * ys;
+      T* yr = y ? y + detail::rnn_row(s, o, t, n) * ys : nullptr;
       for (index_t j = 0; j < H; ++j) {
         const T bhr = w.b_hh ? w.b_hh[j] : T(0), bhz = w.b_hh ? w.b_hh[H + j] : T(0),
                 bhn = w.b_hh ? w.b_hh[2 * H + j] : T(0);
@@ -331,7 +331,7 @@ void gru_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T* 
         ar[2 * H + j] = nn;
         ar[3 * H + j] = hn;
         ht[n * H + j] = h;
-        yr[j] = h;
+        if (yr) yr[j] = h;
       }
     }
     h_prev = ht;
