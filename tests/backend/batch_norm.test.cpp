@@ -193,3 +193,38 @@ TEST_CASE("batch norm rejects a single value per channel in train mode", "[backe
                                     static_cast<double*>(nullptr)),
       Catch::Contains("cpu::batch_norm_forward_train") && Catch::Contains("more than one value"));
 }
+
+TEST_CASE("batch norm double backprop matches finite differences of the backward", "[backend][batch_norm]") {
+  for (const cpu::batch_norm_shape s : {cpu::batch_norm_shape{.batch = 5, .channels = 2, .spatial = 1},
+                                        cpu::batch_norm_shape{.batch = 3, .channels = 2, .spatial = 4}}) {
+    const auto n = static_cast<std::size_t>(s.batch * s.channels * s.spatial);
+    const auto C = static_cast<std::size_t>(s.channels);
+    const auto x = random_vector(n, 61, -2.0, 2.0), gamma = random_vector(C, 62, 0.5, 1.5),
+               dy = random_vector(n, 63), Gx = random_vector(n, 64), Gg = random_vector(C, 65),
+               Gb = random_vector(C, 66);
+    // L(x, gamma, dy) = <dx, Gx> + <dgamma, Gg> + <dbeta, Gb>, statistics recomputed from x
+    auto L = [&](const std::vector<double>& xx, const std::vector<double>& gg, const std::vector<double>& d) {
+      std::vector<double> y(n), sm(C), si(C), dx(n), dg(C), db(C);
+      cpu::batch_norm_forward_train(s, {}, xx.data(), gg.data(), static_cast<const double*>(nullptr),
+                                    y.data(), sm.data(), si.data(), static_cast<double*>(nullptr),
+                                    static_cast<double*>(nullptr));
+      cpu::batch_norm_backward_train(s, xx.data(), gg.data(), sm.data(), si.data(), d.data(), dx.data(),
+                                     dg.data(), db.data());
+      return kernel_test::dot(dx, Gx) + kernel_test::dot(dg, Gg) + kernel_test::dot(db, Gb);
+    };
+    std::vector<double> y(n), sm(C), si(C);
+    cpu::batch_norm_forward_train(s, {}, x.data(), gamma.data(), static_cast<const double*>(nullptr),
+                                  y.data(), sm.data(), si.data(), static_cast<double*>(nullptr),
+                                  static_cast<double*>(nullptr));
+    std::vector<double> gx(n), gg(C), gdy(n);
+    cpu::batch_norm_backward_train_backward(s, x.data(), gamma.data(), sm.data(), si.data(), dy.data(),
+                                            Gx.data(), Gg.data(), Gb.data(), gx.data(), gg.data(),
+                                            gdy.data());
+    CHECK(rel_error(gx, fd_gradient([&](const std::vector<double>& v) { return L(v, gamma, dy); }, x)) <
+          1e-6);
+    CHECK(rel_error(gg, fd_gradient([&](const std::vector<double>& v) { return L(x, v, dy); }, gamma)) <
+          1e-6);
+    CHECK(rel_error(gdy, fd_gradient([&](const std::vector<double>& v) { return L(x, gamma, v); }, dy)) <
+          1e-6);
+  }
+}

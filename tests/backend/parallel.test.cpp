@@ -8,7 +8,7 @@
 
 namespace cpu = hamgen::backend::cpu;
 
-TEST_CASE("parallel_for covers [0, n) exactly once for several thread counts", "[backend][parallel]") {
+TEST_CASE("parallel_for covers 0..n-1 exactly once for several thread counts", "[backend][parallel]") {
   const int saved = cpu::num_threads();
   for (int threads : {1, 2, 3, 5}) {
     cpu::set_num_threads(threads);

@@ -20,9 +20,11 @@
 //               xhat = (x - mean) invstd,  dbeta = sum dy,  dgamma = sum dy xhat,
 //               dx = gamma invstd (dy - dbeta/M - xhat dgamma/M).
 //             The eval backward is the elementwise dx = dy gamma / sqrt(running_var + eps).
-//             For double backprop the autodiff layer can express the train backward with
-//             elementwise ops and per-channel sums (the formula above); no second-order kernel is
-//             provided here. Channels are split over num_threads() threads when large enough.
+//             Double backprop: batch_norm_backward_train_backward differentiates the train
+//             backward once more (w.r.t. x, gamma and dy), so a batch-norm node can be
+//             differentiated twice (R1 penalty through a discriminator with batch norm); the eval
+//             backward is linear/elementwise and left to the autodiff layer. Channels are split
+//             over num_threads() threads when large enough.
 #pragma once
 
 #include <hamgen/backend/cpu/parallel.hpp>
@@ -265,6 +267,65 @@ void batch_norm_backward_train(const batch_norm_shape& s, const T* x, const T* g
           const index_t off = (n * C + c0 + j) * P;
           const T A = a[j], B = bcoef[j], Cc = ccoef[j];
           for (index_t i = 0; i < P; ++i) dx[off + i] = A * dy[off + i] + B * x[off + i] + Cc;
+        }
+    }
+  });
+}
+
+/// Double backprop of the train-mode batch norm: the gradient of
+///   L = <gdx, dx> + <gdgamma, dgamma> + <gdbeta, dbeta>,  (dx, dgamma, dbeta) = batch_norm_backward_train(x,
+///   gamma, dy)
+/// (with the batch statistics recomputed from x) with respect to x, gamma and dy. gdx (shape of
+/// x), gdgamma, gdbeta (channels) may be nullptr (zero); outputs gx (shape of x), ggamma
+/// (channels), gdy (shape of x) may be nullptr. With m = mean over the channel's M values,
+/// s = invstd, xhat = (x - mean) s, a = m(dy), b = m(dy xhat), c = m(gdx xhat):
+///   gdy    = gamma s (gdx - m(gdx) - xhat c) + gdgamma xhat + gdbeta
+///   ggamma = s sum gdx (dy - a - xhat b)
+///   gx     = s (F - m(F) - xhat m(F xhat)) - s^2 xhat Fs / M,  with
+///            F = -gamma s (c dy + b gdx) + gdgamma dy,  Fs = gamma sum gdx (dy - a) - gamma M b c.
+template <class T>
+void batch_norm_backward_train_backward(const batch_norm_shape& s, const T* x, const T* gamma,
+                                        const T* save_mean, const T* save_invstd, const T* dy, const T* gdx,
+                                        const T* gdgamma, const T* gdbeta, T* gx, T* ggamma, T* gdy) {
+  detail::check_bn("cpu::batch_norm_backward_train_backward", s, batch_norm_options{}, true);
+  const index_t C = s.channels, P = s.spatial;
+  const double M = static_cast<double>(s.batch * P);
+  detail::for_channels(s, [&](index_t c0, index_t c1) {
+    for (index_t c = c0; c < c1; ++c) {
+      const double mu = static_cast<double>(save_mean[c]), is = static_cast<double>(save_invstd[c]);
+      const double g = gamma ? static_cast<double>(gamma[c]) : 1.0;
+      const double gg = gdgamma ? static_cast<double>(gdgamma[c]) : 0.0;
+      const double gb = gdbeta ? static_cast<double>(gdbeta[c]) : 0.0;
+      auto at = [&](index_t n, index_t i) { return (n * C + c) * P + i; };
+      // per-channel sums
+      double sdy = 0, sdyx = 0, sg = 0, sgx = 0, sgdy = 0;
+      for (index_t n = 0; n < s.batch; ++n)
+        for (index_t i = 0; i < P; ++i) {
+          const index_t k = at(n, i);
+          const double xh = (static_cast<double>(x[k]) - mu) * is, d = static_cast<double>(dy[k]);
+          const double q = gdx ? static_cast<double>(gdx[k]) : 0.0;
+          sdy += d;
+          sdyx += d * xh;
+          sg += q;
+          sgx += q * xh;
+          sgdy += q * d;
+        }
+      const double a = sdy / M, b = sdyx / M, cc = sgx / M, mg = sg / M;
+      const double Psum = sgdy - a * sg;
+      if (ggamma) ggamma[c] = static_cast<T>(is * (Psum - b * sgx));
+      const double mF = -g * is * (cc * a + b * mg) + gg * a;
+      const double mFx = -2.0 * g * is * b * cc + gg * b;
+      const double Fs = g * Psum - g * M * b * cc;
+      for (index_t n = 0; n < s.batch; ++n)
+        for (index_t i = 0; i < P; ++i) {
+          const index_t k = at(n, i);
+          const double xh = (static_cast<double>(x[k]) - mu) * is, d = static_cast<double>(dy[k]);
+          const double q = gdx ? static_cast<double>(gdx[k]) : 0.0;
+          if (gdy) gdy[k] = static_cast<T>(g * is * (q - mg - xh * cc) + gg * xh + gb);
+          if (gx) {
+            const double F = -g * is * (cc * d + b * q) + gg * d;
+            gx[k] = static_cast<T>(is * (F - mF - xh * mFx) - is * is * xh * Fs / M);
+          }
         }
     }
   });

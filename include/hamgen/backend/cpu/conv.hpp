@@ -30,7 +30,8 @@
 //               d/ddy of conv_backward_weight(x, dy)[g] -> conv_forward(x, w := g).
 //             Algorithm: im2col/vol2col per sample (rows (c, kd, kh, kw), columns output pixels)
 //             into a per-thread reusable buffer, then one Eigen GEMM per group of samples (small
-//             outputs are grouped so each GEMM has >= ~256 columns); the batch is split over
+//             outputs are grouped so each GEMM has >= ~256 columns; a kernel covering the whole
+//             unpadded input is a single GEMM over the batch, no im2col); the batch is split over
 //             num_threads() threads (parallel.hpp); the weight gradient is reduced per thread and
 //             summed in a fixed order (deterministic for a fixed thread count).
 //             Source: the im2col lowering of Chellapilla, Puri & Simard (2006), as in Caffe/PyTorch.
@@ -166,6 +167,8 @@ void im2col(const conv_geom& g, const T* x, T* col, index_t ld, index_t off) {
               std::fill(out, out + lo, T(0));
               if (g.s[2] == 1) {
                 std::copy(src + lo, src + hi, out + lo);
+              } else if (g.s[2] == 2) { // constant stride: lets the compiler vectorise
+                for (index_t ow = lo; ow < hi; ++ow) out[ow] = src[2 * ow];
               } else {
                 const index_t st = g.s[2];
                 for (index_t ow = lo; ow < hi; ++ow) out[ow] = src[ow * st];
@@ -199,7 +202,13 @@ void col2im(const conv_geom& g, const T* col, index_t ld, index_t off, T* dx) {
               const T* in = srcrow + (od * g.ys[1] + oh) * g.ys[2];
               T* dst = xc + (id * g.xs[1] + ih) * g.xs[2] + shift;
               const index_t st = g.s[2];
-              for (index_t ow = lo; ow < hi; ++ow) dst[ow * st] += in[ow];
+              if (st == 1) {
+                for (index_t ow = lo; ow < hi; ++ow) dst[ow] += in[ow];
+              } else if (st == 2) {
+                for (index_t ow = lo; ow < hi; ++ow) dst[2 * ow] += in[ow];
+              } else {
+                for (index_t ow = lo; ow < hi; ++ow) dst[ow * st] += in[ow];
+              }
             }
           }
         }
@@ -249,10 +258,26 @@ void scatter_samples(const T* src, index_t n0, index_t gn, index_t C, index_t P,
       std::memcpy(dst + ((n0 + s) * C + c) * P, src + c * ld + s * P, sizeof(T) * P);
 }
 
+/// True when the kernel covers the whole unpadded input and the output is one pixel: then
+/// col(x_n) = x_n and the convolution is a plain matrix product over the batch (the last layer
+/// of a DCGAN discriminator, the 1x1 -> k x k first layer of the generator).
+inline bool is_dense(const conv_geom& g) {
+  for (int i = 0; i < 3; ++i)
+    if (g.ys[i] != 1 || g.p[i] != 0 || g.k[i] != g.xs[i] || (g.k[i] > 1 && g.d[i] != 1)) return false;
+  return true;
+}
+
 /// y = K_w x (+ bias): X (n, cx, xs) -> Y (n, cy, ys).
 template <class T>
 void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  if (is_dense(g)) { // Y (n x cy) = X (n x R) W^T
+    gemm<T>(false, true, g.n, g.cy, R, T(1), x, R, w, R, T(0), y, g.cy);
+    if (bias)
+      for (index_t n = 0; n < g.n; ++n)
+        for (index_t c = 0; c < g.cy; ++c) y[n * g.cy + c] += bias[c];
+    return;
+  }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
     const index_t grp = group_size(P, e - b);
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
@@ -278,6 +303,10 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
 template <class T>
 void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  if (is_dense(g)) { // dX (n x R) = dY (n x cy) W
+    gemm<T>(false, false, g.n, R, g.cy, T(1), dy, g.cy, w, R, T(0), dx, R);
+    return;
+  }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
     const index_t grp = group_size(P, e - b);
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
@@ -300,6 +329,10 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
 template <class T>
 void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  if (is_dense(g)) { // dW (cy x R) = dY^T (cy x n) X (n x R)
+    gemm<T>(true, false, g.cy, R, g.n, T(1), dy, g.cy, x, R, T(0), dw, R);
+    return;
+  }
   const int chunks = batch_chunks(g.n);
   // per-chunk partial sums live in the caller's reusable scratch (no allocation per call)
   T* partial = chunks > 1 ? scratch_buffer<T, partial_tag>(static_cast<std::size_t>((chunks - 1) * g.cy * R))

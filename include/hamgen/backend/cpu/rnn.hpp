@@ -18,7 +18,8 @@
 //             time runs seq-1 .. 0) at y + H, output_stride = 2H. h0, c0, h_n, c_n, dh0, dc0,
 //             dh_n, dc_n are (batch, hidden). Biases may be nullptr (bias = false); h0/c0 nullptr
 //             means zeros; dy, dh_n, dc_n nullptr mean zero incoming gradient; dx, dh0, dc0 and
-//             each weight-grad pointer may be nullptr when not wanted.
+//             each weight-grad pointer may be nullptr when not wanted; y may be nullptr when
+//             only the final state is wanted.
 //             Multi-layer / bidirectional composition (done by the layer wrapper): layer l > 0
 //             takes the previous layer's (.., D*H) output as its input (input = D*H); the input
 //             gradient of a bidirectional layer is the SUM of the two directions' dx (each call
@@ -37,6 +38,8 @@
 #include <hamgen/backend/cpu/gemm.hpp>
 #include <hamgen/backend/cpu/parallel.hpp>
 #include <hamgen/core/error.hpp>
+
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <cmath>
@@ -106,6 +109,9 @@ template <class T>
 T sigmoid(T a) {
   return T(1) / (T(1) + std::exp(-a));
 }
+
+template <class T>
+using arr = Eigen::Array<T, Eigen::Dynamic, 1>;
 
 /// xg (rows x G) = X W_ih^T + b_ih (+ b_hh when add_bhh), rows in x's memory order.
 template <class T>
@@ -188,23 +194,20 @@ void lstm_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
     for (index_t n = 0; n < N; ++n) {
       T* gr = gt + n * G;
       const T* xr = xg + detail::rnn_row(s, o, t, n) * G;
-      T* yr = y + detail::rnn_row(s, o, t, n) * ys;
-      for (index_t j = 0; j < H; ++j) {
-        const T i = detail::sigmoid(gr[j] + xr[j]);
-        const T f = detail::sigmoid(gr[H + j] + xr[H + j]);
-        const T g = std::tanh(gr[2 * H + j] + xr[2 * H + j]);
-        const T og = detail::sigmoid(gr[3 * H + j] + xr[3 * H + j]);
-        const T cp = c_prev ? c_prev[n * H + j] : T(0);
-        const T c = f * cp + i * g;
-        const T h = og * std::tanh(c);
-        gr[j] = i;
-        gr[H + j] = f;
-        gr[2 * H + j] = g;
-        gr[3 * H + j] = og;
-        ct[n * H + j] = c;
-        ht[n * H + j] = h;
-        yr[j] = h;
-      }
+      // vectorised gate nonlinearities (Eigen's packet exp / tanh)
+      Eigen::Map<detail::arr<T>> A(gr, G);
+      A += Eigen::Map<const detail::arr<T>>(xr, G);
+      A.segment(0, 2 * H) = (T(1) + (-A.segment(0, 2 * H)).exp()).inverse();
+      A.segment(2 * H, H) = A.segment(2 * H, H).tanh();
+      A.segment(3 * H, H) = (T(1) + (-A.segment(3 * H, H)).exp()).inverse();
+      Eigen::Map<detail::arr<T>> c(ct + n * H, H), h(ht + n * H, H);
+      if (c_prev)
+        c = A.segment(H, H) * Eigen::Map<const detail::arr<T>>(c_prev + n * H, H);
+      else
+        c.setZero();
+      c += A.segment(0, H) * A.segment(2 * H, H);
+      h = A.segment(3 * H, H) * c.tanh();
+      if (y) std::memcpy(y + detail::rnn_row(s, o, t, n) * ys, ht + n * H, sizeof(T) * H);
     }
     h_prev = ht;
     c_prev = ct;
@@ -226,10 +229,11 @@ void lstm_backward(const rnn_shape& s, const rnn_options& o, const T* x, const T
   const T* c_all = saved + rows * G;
   const T* h_all = c_all + rows * H;
   T* dg_all = scratch_buffer<T, detail::rnn_dg_tag>(static_cast<std::size_t>(rows * G)); // x row order
-  T* state = scratch_buffer<T, detail::rnn_step_tag>(static_cast<std::size_t>(3 * N * H));
-  T* dh_next = state;         // (N, H)
-  T* dc_next = state + N * H; // (N, H)
-  T* dh = state + 2 * N * H;  // (N, H)
+  T* state = scratch_buffer<T, detail::rnn_step_tag>(static_cast<std::size_t>(3 * N * H + H));
+  T* tanh_c = state + 3 * N * H; // (H) tanh(c_t) of one row
+  T* dh_next = state;            // (N, H)
+  T* dc_next = state + N * H;    // (N, H)
+  T* dh = state + 2 * N * H;     // (N, H)
   if (dh_n)
     std::memcpy(dh_next, dh_n, sizeof(T) * N * H);
   else
@@ -250,9 +254,10 @@ void lstm_backward(const rnn_shape& s, const rnn_options& o, const T* x, const T
       const T* gr = gt + n * G;
       T* dgr = dg_all + r * G;
       const T* dyr = dy ? dy + r * ys : nullptr;
+      Eigen::Map<detail::arr<T>>(tanh_c, H) = Eigen::Map<const detail::arr<T>>(ct + n * H, H).tanh();
       for (index_t j = 0; j < H; ++j) {
         const T i = gr[j], f = gr[H + j], g = gr[2 * H + j], og = gr[3 * H + j];
-        const T tc = std::tanh(ct[n * H + j]);
+        const T tc = tanh_c[j];
         const T dhv = dh_next[n * H + j] + (dyr ? dyr[j] : T(0));
         const T dc = dc_next[n * H + j] + dhv * og * (T(1) - tc * tc);
         const T cp = cprev ? cprev[n * H + j] : T(0);
@@ -311,7 +316,7 @@ void gru_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T* 
       const T* hr = hg + n * G;
       const T* xr = xg + detail::rnn_row(s, o, t, n) * G;
       T* ar = at + n * 4 * H;
-      T* yr = y + detail::rnn_row(s, o, t, n) * ys;
+      T* yr = y ? y + detail::rnn_row(s, o, t, n) * ys : nullptr;
       for (index_t j = 0; j < H; ++j) {
         const T bhr = w.b_hh ? w.b_hh[j] : T(0), bhz = w.b_hh ? w.b_hh[H + j] : T(0),
                 bhn = w.b_hh ? w.b_hh[2 * H + j] : T(0);
@@ -326,7 +331,7 @@ void gru_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T* 
         ar[2 * H + j] = nn;
         ar[3 * H + j] = hn;
         ht[n * H + j] = h;
-        yr[j] = h;
+        if (yr) yr[j] = h;
       }
     }
     h_prev = ht;
