@@ -1,0 +1,132 @@
+// hamgen/ops/elementwise.hpp
+//
+// Represents: the elementwise ops of the facade on tensors: unary maps (backend::cpu::unary_kind),
+//             binary arithmetic of equal shapes, scalar affine maps, accumulation, and per-axis
+//             broadcasts (bias over the channel axis).
+// Requires:   equal shapes for binary ops; `axis` < rank and b of extent x.dim(axis) for the
+//             axis ops.
+// Ensures:    results are new, evaluated tensors; shape_error names the op and both shapes.
+#pragma once
+
+#include <type_traits>
+
+#include <hamgen/backend/cpu/elementwise.hpp>
+#include <hamgen/core/tensor.hpp>
+#include <hamgen/ops/dispatch.hpp>
+
+namespace hamgen::ops {
+
+using backend::cpu::binary_kind;
+using backend::cpu::unary_kind;
+
+/// [outer, c, inner] factorisation of s around `axis`.
+struct axis_split {
+  std::size_t outer = 1, c = 1, inner = 1;
+};
+inline axis_split split_at(const shape& s, std::size_t axis) {
+  axis_split r;
+  for (std::size_t k = 0; k < s.rank(); ++k) {
+    if (k < axis)
+      r.outer *= s[k];
+    else if (k == axis)
+      r.c = s[k];
+    else
+      r.inner *= s[k];
+  }
+  return r;
+}
+
+template <class T, class D>
+tensor<T, D> unary(unary_kind k, const tensor<T, D>& x, T alpha = T(0)) {
+  tensor<T, D> y(x.shape());
+  if constexpr (is_cpu<D>)
+    backend::cpu::unary(k, x.data(), y.data(), x.size(), alpha);
+  else
+    static_assert(no_backend<D>, "hamgen::ops::unary: no backend for this device");
+  return y;
+}
+
+template <class T, class D>
+tensor<T, D> binary(binary_kind k, const tensor<T, D>& x, const tensor<T, D>& y, const char* op = "binary") {
+  check_same_shape(op, x.shape(), y.shape());
+  tensor<T, D> z(x.shape());
+  if constexpr (is_cpu<D>)
+    backend::cpu::binary(k, x.data(), y.data(), z.data(), x.size());
+  else
+    static_assert(no_backend<D>, "hamgen::ops::binary: no backend for this device");
+  return z;
+}
+
+template <class T, class D>
+tensor<T, D> add(const tensor<T, D>& x, const tensor<T, D>& y) {
+  return binary(binary_kind::add, x, y, "add");
+}
+template <class T, class D>
+tensor<T, D> sub(const tensor<T, D>& x, const tensor<T, D>& y) {
+  return binary(binary_kind::sub, x, y, "sub");
+}
+template <class T, class D>
+tensor<T, D> mul(const tensor<T, D>& x, const tensor<T, D>& y) {
+  return binary(binary_kind::mul, x, y, "mul");
+}
+template <class T, class D>
+tensor<T, D> div(const tensor<T, D>& x, const tensor<T, D>& y) {
+  return binary(binary_kind::div, x, y, "div");
+}
+
+/// a x + b.
+template <class T, class D>
+tensor<T, D> affine(const tensor<T, D>& x, T a, T b) {
+  tensor<T, D> y(x.shape());
+  if constexpr (is_cpu<D>)
+    backend::cpu::affine(x.data(), y.data(), x.size(), a, b);
+  else
+    static_assert(no_backend<D>, "hamgen::ops::affine: no backend for this device");
+  return y;
+}
+
+/// y += a x (in place).
+template <class T, class D>
+void axpy(T a, const tensor<T, D>& x, tensor<T, D>& y) {
+  check_same_shape("axpy", x.shape(), y.shape(), "x", "y");
+  if constexpr (is_cpu<D>)
+    backend::cpu::axpy(a, x.data(), y.data(), x.size());
+  else
+    static_assert(no_backend<D>, "hamgen::ops::axpy: no backend for this device");
+}
+
+/// y[.., c, ..] = x[.., c, ..] * scale[c] + shift[c] along `axis`; scale/shift may be null.
+template <class T, class D>
+tensor<T, D> channel_affine(const tensor<T, D>& x, const std::type_identity_t<tensor<T, D>>* scale,
+                            const std::type_identity_t<tensor<T, D>>* shift, std::size_t axis,
+                            const char* op = "channel_affine") {
+  HAMGEN_CHECK_SHAPE(axis < x.rank(), op, ": axis ", axis, " out of range for shape ", x.shape());
+  const auto s = split_at(x.shape(), axis);
+  for (auto* p : {scale, shift})
+    if (p)
+      HAMGEN_CHECK_SHAPE(p->size() == s.c, op, ": per-channel tensor has shape ", p->shape(),
+                         ", input has shape ", x.shape(), " (", s.c, " channels on axis ", axis, ")");
+  tensor<T, D> y(x.shape());
+  if constexpr (is_cpu<D>)
+    backend::cpu::channel_affine(x.data(), scale ? scale->data() : nullptr, shift ? shift->data() : nullptr,
+                                 y.data(), s.outer, s.c, s.inner);
+  else
+    static_assert(no_backend<D>, "hamgen::ops::channel_affine: no backend for this device");
+  return y;
+}
+
+/// A tensor of shape `s` with y[.., c, ..] = b[c] along `axis`.
+template <class T, class D>
+tensor<T, D> broadcast_axis(const tensor<T, D>& b, const shape& s, std::size_t axis) {
+  HAMGEN_CHECK_SHAPE(axis < s.rank() && b.size() == s[axis], "broadcast_axis: cannot broadcast ", b.shape(),
+                     " to ", s, " along axis ", axis);
+  const auto sp = split_at(s, axis);
+  tensor<T, D> y(s);
+  if constexpr (is_cpu<D>)
+    backend::cpu::broadcast_axis(b.data(), y.data(), sp.outer, sp.c, sp.inner);
+  else
+    static_assert(no_backend<D>, "hamgen::ops::broadcast_axis: no backend for this device");
+  return y;
+}
+
+} // namespace hamgen::ops
