@@ -1,0 +1,217 @@
+// hamgen/integrate/splitting.hpp
+//
+// Represents: ONE generic explicit splitting stepper, splitting<Method>, for separable
+//             H = T(p) + V(q), driven by a compile-time tableau (hamgen/integrate/tableau.hpp), and the
+//             named methods as aliases:
+//               symplectic_euler_kd  kick(1) drift(1)                      order 1  (Hairer–Lubich–Wanner
+//               VI.3) symplectic_euler_dk  drift(1) kick(1)                      order 1  (the adjoint
+//               method) leapfrog_kdk         kick(½) drift(1) kick(½)              order 2  velocity Verlet
+//               leapfrog_dkd         drift(½) kick(1) drift(½)             order 2  position Verlet
+//               yoshida4             triple_jump(leapfrog_kdk)             order 4  Yoshida 1990 /
+//               Forest–Ruth 1990 yoshida6             triple_jump(yoshida4)                 order 6  Yoshida
+//               1990 yoshida8             triple_jump(yoshida6)                 order 8  Yoshida 1990
+//               (triple-jump) mclachlan4           6-stage SB3A, a1 = 0.40518861839525227722, a2 =
+//               −0.28714404081652408900,
+//                                    b1 = −3/73, b2 = 17/59              order 4  McLachlan 1995, SIAM J.
+//                                    Sci. Comput. 16:151 (as in Boost.Odeint's symplectic_rkn_sb3a_mclachlan)
+//               blanes_moan4         6-stage S6 (Blanes & Moan 2002, J. Comput. Appl. Math. 142:313,
+//                                    Table 2 "S6")                        order 4
+//             aliases leapfrog = stormer_verlet = velocity_verlet = leapfrog_kdk,
+//             forest_ruth = yoshida4, symplectic_euler = symplectic_euler_kd.
+// Requires:   a ham::separable_hamiltonian<H, S> (static_assert names the concept and the method).
+// Ensures:    step(h, q, p, dt) applies the stages in order. First-same-as-last: the force ∇V(q) is kept
+//             in the per-trajectory cache from the last kick of one step to the first kick of the next
+//             (q has not moved in between), so leapfrog_kdk costs ONE force evaluation per step after
+//             the first inside integrate_*/rollout (yoshida4: 3, yoshida6: 9, yoshida8: 27).
+//             No allocation per step for fixed-size states, or for dynamic states when the system has
+//             in-place gradient overloads (the cache's vectors are sized once).
+#pragma once
+
+#include <hamgen/core/error.hpp>
+#include <hamgen/hamiltonian/concepts.hpp>
+#include <hamgen/integrate/stepper.hpp>
+#include <hamgen/integrate/tableau.hpp>
+
+#include <cstddef>
+#include <utility>
+
+namespace hamgen::integrate {
+
+/// Method tags: a name and a constexpr tableau each.
+namespace methods {
+
+struct symplectic_euler_kd {
+  static constexpr const char* name = "symplectic_euler_kd";
+  static constexpr tableau<2> table{{{{stage_kind::kick, 1.0}, {stage_kind::drift, 1.0}}}, 1, false};
+};
+struct symplectic_euler_dk {
+  static constexpr const char* name = "symplectic_euler_dk";
+  static constexpr tableau<2> table{{{{stage_kind::drift, 1.0}, {stage_kind::kick, 1.0}}}, 1, false};
+};
+struct leapfrog_kdk {
+  static constexpr const char* name = "leapfrog";
+  static constexpr tableau<3> table{
+      {{{stage_kind::kick, 0.5}, {stage_kind::drift, 1.0}, {stage_kind::kick, 0.5}}}, 2, true};
+};
+struct leapfrog_dkd {
+  static constexpr const char* name = "leapfrog_dkd";
+  static constexpr tableau<3> table{
+      {{{stage_kind::drift, 0.5}, {stage_kind::kick, 1.0}, {stage_kind::drift, 0.5}}}, 2, true};
+};
+struct yoshida4 {
+  static constexpr const char* name = "yoshida4";
+  static constexpr auto table = triple_jump(leapfrog_kdk::table);
+};
+struct yoshida6 {
+  static constexpr const char* name = "yoshida6";
+  static constexpr auto table = triple_jump(yoshida4::table);
+};
+struct yoshida8 {
+  static constexpr const char* name = "yoshida8";
+  static constexpr auto table = triple_jump(yoshida6::table);
+};
+
+namespace detail {
+inline constexpr double ml_a1 = 0.40518861839525227722, ml_a2 = -0.28714404081652408900;
+inline constexpr double ml_a3 = 0.5 - (ml_a1 + ml_a2);
+inline constexpr double ml_b1 = -3.0 / 73.0, ml_b2 = 17.0 / 59.0;
+inline constexpr double ml_b3 = 1.0 - 2.0 * (ml_b1 + ml_b2);
+inline constexpr double bm_a1 = 0.0792036964311957, bm_a2 = 0.353172906049774, bm_a3 = -0.0420650803577195;
+inline constexpr double bm_a4 = 1.0 - 2.0 * (bm_a1 + bm_a2 + bm_a3);
+inline constexpr double bm_b1 = 0.209515106613362, bm_b2 = -0.143851773179818;
+inline constexpr double bm_b3 = 0.5 - (bm_b1 + bm_b2);
+} // namespace detail
+
+/// McLachlan (1995) 4th order: D a1 K b1 D a2 K b2 D a3 K b3 D a3 K b2 D a2 K b1 D a1.
+struct mclachlan4 {
+  static constexpr const char* name = "mclachlan4";
+  static constexpr tableau<11> table{{{{stage_kind::drift, detail::ml_a1},
+                                       {stage_kind::kick, detail::ml_b1},
+                                       {stage_kind::drift, detail::ml_a2},
+                                       {stage_kind::kick, detail::ml_b2},
+                                       {stage_kind::drift, detail::ml_a3},
+                                       {stage_kind::kick, detail::ml_b3},
+                                       {stage_kind::drift, detail::ml_a3},
+                                       {stage_kind::kick, detail::ml_b2},
+                                       {stage_kind::drift, detail::ml_a2},
+                                       {stage_kind::kick, detail::ml_b1},
+                                       {stage_kind::drift, detail::ml_a1}}},
+                                     4,
+                                     true};
+};
+/// Blanes & Moan (2002) S6, 4th order: D a1 K b1 D a2 K b2 D a3 K b3 D a4 K b3 D a3 K b2 D a2 K b1 D a1.
+struct blanes_moan4 {
+  static constexpr const char* name = "blanes_moan4";
+  static constexpr tableau<13> table{{{{stage_kind::drift, detail::bm_a1},
+                                       {stage_kind::kick, detail::bm_b1},
+                                       {stage_kind::drift, detail::bm_a2},
+                                       {stage_kind::kick, detail::bm_b2},
+                                       {stage_kind::drift, detail::bm_a3},
+                                       {stage_kind::kick, detail::bm_b3},
+                                       {stage_kind::drift, detail::bm_a4},
+                                       {stage_kind::kick, detail::bm_b3},
+                                       {stage_kind::drift, detail::bm_a3},
+                                       {stage_kind::kick, detail::bm_b2},
+                                       {stage_kind::drift, detail::bm_a2},
+                                       {stage_kind::kick, detail::bm_b1},
+                                       {stage_kind::drift, detail::bm_a1}}},
+                                     4,
+                                     true};
+};
+
+} // namespace methods
+
+/// Per-trajectory scratch of a splitting stepper: the last force ∇V(q) and whether it is current.
+template <class S>
+struct splitting_cache {
+  S force;
+  S velocity;
+  bool force_valid = false;
+  void reset() { force_valid = false; }
+};
+
+/// The generic splitting stepper over Method::table.
+template <class Method>
+class splitting {
+public:
+  using method = Method;
+  static constexpr auto table = Method::table;
+  static constexpr int order = table.order;
+  static constexpr bool symmetric = table.symmetric;
+  static constexpr const char* name = Method::name;
+  template <class S>
+  using cache = splitting_cache<S>;
+
+  static_assert(consistent(table), "hamgen::integrate::splitting: the kick and drift coefficients of the "
+                                   "method's tableau must each sum to 1");
+  static_assert(!table.symmetric || palindromic(table),
+                "hamgen::integrate::splitting: a tableau marked symmetric must be palindromic");
+
+  /// One step with all inputs checked (q, p sizes; finite dt, q, p).
+  template <class H, class S>
+  void step(const H& h, S& q, S& p, double dt) const {
+    static_assert(ham::separable_hamiltonian<H, S>,
+                  "hamgen::integrate::splitting: the system does not model "
+                  "hamgen::ham::separable_hamiltonian<H, S> (energy, dh_dq, dh_dp, kinetic_grad(p), "
+                  "potential_grad(q)); use implicit_midpoint, tao or rk4 for non-separable H");
+    detail::check_step_input(name, "step", q, p, dt, true);
+    cache<S> c;
+    step_unchecked(h, q, p, dt, c);
+  }
+
+  /// One step reusing the force in `c` when it is current (first-same-as-last).
+  template <class H, class S>
+  void step(const H& h, S& q, S& p, double dt, cache<S>& c) const {
+    static_assert(ham::separable_hamiltonian<H, S>,
+                  "hamgen::integrate::splitting: the system does not model "
+                  "hamgen::ham::separable_hamiltonian<H, S> (energy, dh_dq, dh_dp, kinetic_grad(p), "
+                  "potential_grad(q)); use implicit_midpoint, tao or rk4 for non-separable H");
+    detail::check_step_input(name, "step", q, p, dt, false);
+    step_unchecked(h, q, p, dt, c);
+  }
+
+  /// The step itself; no checks. Stages are unrolled at compile time.
+  template <class H, class S>
+  static void step_unchecked(const H& h, S& q, S& p, double dt, cache<S>& c) {
+    apply_stages(h, q, p, dt, c, std::make_index_sequence<table.size>{});
+  }
+
+private:
+  template <std::size_t I, class H, class S>
+  static inline void apply_stage(const H& h, S& q, S& p, double dt, cache<S>& c) {
+    using T = ham::scalar_of<S>;
+    constexpr stage st = table.stages[I];
+    if constexpr (st.kind == stage_kind::kick) {
+      if (!c.force_valid) {
+        ham::detail::potential_grad_into(h, q, c.force);
+        c.force_valid = true;
+      }
+      p.noalias() -= T(st.c * dt) * c.force;
+    } else {
+      ham::detail::kinetic_grad_into(h, p, c.velocity);
+      q.noalias() += T(st.c * dt) * c.velocity;
+      c.force_valid = false;
+    }
+  }
+  template <class H, class S, std::size_t... I>
+  static inline void apply_stages(const H& h, S& q, S& p, double dt, cache<S>& c, std::index_sequence<I...>) {
+    (apply_stage<I>(h, q, p, dt, c), ...);
+  }
+};
+
+using symplectic_euler_kd = splitting<methods::symplectic_euler_kd>;
+using symplectic_euler_dk = splitting<methods::symplectic_euler_dk>;
+using symplectic_euler = symplectic_euler_kd;
+using leapfrog_kdk = splitting<methods::leapfrog_kdk>;
+using leapfrog_dkd = splitting<methods::leapfrog_dkd>;
+using leapfrog = leapfrog_kdk;
+using stormer_verlet = leapfrog_kdk;
+using velocity_verlet = leapfrog_kdk;
+using yoshida4 = splitting<methods::yoshida4>;
+using forest_ruth = yoshida4;
+using yoshida6 = splitting<methods::yoshida6>;
+using yoshida8 = splitting<methods::yoshida8>;
+using mclachlan4 = splitting<methods::mclachlan4>;
+using blanes_moan4 = splitting<methods::blanes_moan4>;
+
+} // namespace hamgen::integrate
