@@ -20,7 +20,9 @@
 //             Hamiltonian from three lambdas; ham::separable_base<Derived> is a CRTP base that derives
 //             dh_dq/dh_dp from kinetic_grad/potential_grad for hand-written structs.
 //             Optional in-place overloads h.kinetic_grad(p, out) / h.potential_grad(q, out) are used by
-//             the steppers when present (no allocation per force evaluation for dynamic states).
+//             the steppers when present (no allocation per force evaluation for dynamic states), and
+//             the optional fused drift h.drift(q, p, a) (q += a·∇T(p) in one pass, a of the scalar
+//             type) replaces "velocity = ∇T(p); q += a·velocity" when present.
 // Source:     the design follows Boost.Odeint's "Symplectic System" concept, expressed on the
 //             Hamiltonian (Hairer, Lubich & Wanner, Geometric Numerical Integration, 2nd ed., ch. VI).
 #pragma once
@@ -112,6 +114,17 @@ inline void kinetic_grad_into(const H& h, const S& p, S& out) {
     h.kinetic_grad(p, out);
   else
     out = h.kinetic_grad(p);
+}
+
+/// q += a·∇T(p), fused when the system provides h.drift(q, p, a); `velocity` is scratch otherwise.
+template <class H, class S>
+inline void drift(const H& h, S& q, const S& p, scalar_of<S> a, S& velocity) {
+  if constexpr (requires { h.drift(q, p, a); }) {
+    h.drift(q, p, a);
+  } else {
+    kinetic_grad_into(h, p, velocity);
+    q.noalias() += a * velocity;
+  }
 }
 
 } // namespace detail

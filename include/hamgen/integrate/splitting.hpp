@@ -176,6 +176,27 @@ public:
     apply_stages(h, q, p, dt, c, std::make_index_sequence<table.size>{});
   }
 
+  /// n steps at once, merging the last stage of each step with the first stage of the next when
+  /// they are of the same kind (leapfrog_kdk: kick(½)·kick(½) = kick(1), so a step costs one force
+  /// evaluation, one kick and one drift). Intermediate states are not formed; the final state equals
+  /// n calls of step() up to round-off. Used by integrate_n_steps/integrate_const without observer.
+  template <class H, class S>
+  static void step_n(const H& h, S& q, S& p, double dt, std::size_t n, cache<S>& c) {
+    constexpr std::size_t N = table.size;
+    if constexpr (N >= 2 && table.front().kind == table.back().kind) {
+      if (n == 0) return;
+      apply_stage_c<0>(h, q, p, table.front().c * dt, c);
+      for (std::size_t k = 0; k + 1 < n; ++k) {
+        apply_inner(h, q, p, dt, c, std::make_index_sequence<N - 2>{});
+        apply_stage_c<N - 1>(h, q, p, (table.back().c + table.front().c) * dt, c);
+      }
+      apply_inner(h, q, p, dt, c, std::make_index_sequence<N - 2>{});
+      apply_stage_c<N - 1>(h, q, p, table.back().c * dt, c);
+    } else {
+      for (std::size_t k = 0; k < n; ++k) step_unchecked(h, q, p, dt, c);
+    }
+  }
+
 private:
   template <std::size_t I, class H, class S>
   static inline void apply_stage(const H& h, S& q, S& p, double dt, cache<S>& c) {
@@ -188,10 +209,28 @@ private:
       }
       p.noalias() -= T(st.c * dt) * c.force;
     } else {
-      ham::detail::kinetic_grad_into(h, p, c.velocity);
-      q.noalias() += T(st.c * dt) * c.velocity;
+      ham::detail::drift(h, q, p, T(st.c * dt), c.velocity);
       c.force_valid = false;
     }
+  }
+  // Stage I with coefficient c (used for the merged boundary stage of step_n).
+  template <std::size_t I, class H, class S>
+  static inline void apply_stage_c(const H& h, S& q, S& p, double cdt, cache<S>& c) {
+    using T = ham::scalar_of<S>;
+    if constexpr (table.stages[I].kind == stage_kind::kick) {
+      if (!c.force_valid) {
+        ham::detail::potential_grad_into(h, q, c.force);
+        c.force_valid = true;
+      }
+      p.noalias() -= T(cdt) * c.force;
+    } else {
+      ham::detail::drift(h, q, p, T(cdt), c.velocity);
+      c.force_valid = false;
+    }
+  }
+  template <class H, class S, std::size_t... I>
+  static inline void apply_inner(const H& h, S& q, S& p, double dt, cache<S>& c, std::index_sequence<I...>) {
+    (apply_stage<I + 1>(h, q, p, dt, c), ...);
   }
   template <class H, class S, std::size_t... I>
   static inline void apply_stages(const H& h, S& q, S& p, double dt, cache<S>& c, std::index_sequence<I...>) {

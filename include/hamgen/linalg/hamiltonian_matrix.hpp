@@ -133,14 +133,14 @@ requires expm_scalar<typename Derived::Scalar>
   return h;
 }
 
-/// ‖Hᵀ J + J H‖_F / ‖J‖_F (zero for a Hamiltonian matrix).
+/// ‖Hᵀ J + J H‖_F / ‖J‖_F (zero for a Hamiltonian matrix: J H symmetric).
 template <class Derived>
 [[nodiscard]] double hamiltonian_defect(const Eigen::MatrixBase<Derived>& h) {
   const Eigen::Index d = detail::half_dim("hamiltonian_defect", h.rows(), h.cols());
   if (d == 0) return 0.0;
   using T = typename Derived::Scalar;
   const dyn_matrix<T> jh = detail::apply_j(h);
-  const dyn_matrix<T> r = jh + jh.transpose(); // (J H)ᵀ = Hᵀ Jᵀ = -Hᵀ J
+  const dyn_matrix<T> r = jh - jh.transpose(); // J H + Hᵀ J, since (J H)ᵀ = -Hᵀ J
   return static_cast<double>(r.norm()) / std::sqrt(2.0 * static_cast<double>(d));
 }
 

@@ -32,7 +32,7 @@ void gemm_into(const tensor<T, D>& a, const tensor<T, D>& b, tensor<T, D>& c, bo
   HAMGEN_CHECK_SHAPE(c.rank() == 2 && c.dim(0) == m && c.dim(1) == n, "gemm: result has shape ", c.shape(),
                      ", expected [", m, ", ", n, "]");
   if constexpr (is_cpu<D>)
-    backend::cpu::gemm(ta, tb, m, n, k, alpha, a.data(), a.dim(1), b.data(), b.dim(1), beta, c.data(), n);
+    backend::cpu::gemm<T>(ta, tb, m, n, k, alpha, a.data(), a.dim(1), b.data(), b.dim(1), beta, c.data(), n);
   else
     static_assert(no_backend<D>, "hamgen::ops::gemm: no backend for this device");
 }

@@ -10,6 +10,7 @@
 //             (overflow-free), elu(x) = x (x > 0), alpha*(exp(x) - 1) (x <= 0) (Clevert et al. 2016).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 #include <Eigen/Core>
@@ -40,7 +41,17 @@ enum class unary_kind {
   min_zero, ///< min(x, 0)
 };
 
+/// Elementwise ops below this many elements per thread run on the calling thread.
+inline constexpr std::size_t elementwise_grain = 32768;
+
 namespace detail {
+/// parallel_for over [0, n) with at least `grain` elements per chunk, size_t bounds.
+template <class F>
+void pfor(std::size_t n, std::size_t grain, F&& f) {
+  parallel_for(
+      index_t(n), [&](index_t b, index_t e) { f(std::size_t(b), std::size_t(e)); },
+      index_t(std::max<std::size_t>(grain, 1)));
+}
 template <class T>
 using carr = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <class T>
@@ -50,7 +61,7 @@ using marr = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 /// y = f(x) elementwise; `alpha` parameterises leaky_relu, leaky_step and elu.
 template <class T>
 void unary(unary_kind k, const T* x, T* y, std::size_t n, T alpha = T(0)) {
-  parallel_for(n, elementwise_grain, [&](std::size_t b, std::size_t e) {
+  detail::pfor(n, elementwise_grain, [&](std::size_t b, std::size_t e) {
     detail::carr<T> X(x + b, Eigen::Index(e - b));
     detail::marr<T> Y(y + b, Eigen::Index(e - b));
     switch (k) {
@@ -120,7 +131,7 @@ enum class binary_kind { add, sub, mul, div };
 /// z = x (op) y elementwise.
 template <class T>
 void binary(binary_kind k, const T* x, const T* y, T* z, std::size_t n) {
-  parallel_for(n, elementwise_grain, [&](std::size_t b, std::size_t e) {
+  detail::pfor(n, elementwise_grain, [&](std::size_t b, std::size_t e) {
     detail::carr<T> X(x + b, Eigen::Index(e - b)), Y(y + b, Eigen::Index(e - b));
     detail::marr<T> Z(z + b, Eigen::Index(e - b));
     switch (k) {
@@ -143,7 +154,7 @@ void binary(binary_kind k, const T* x, const T* y, T* z, std::size_t n) {
 /// y = a * x + b elementwise (scalars a, b).
 template <class T>
 void affine(const T* x, T* y, std::size_t n, T a, T b) {
-  parallel_for(n, elementwise_grain, [&](std::size_t s, std::size_t e) {
+  detail::pfor(n, elementwise_grain, [&](std::size_t s, std::size_t e) {
     detail::marr<T>(y + s, Eigen::Index(e - s)) = a * detail::carr<T>(x + s, Eigen::Index(e - s)) + b;
   });
 }
@@ -151,7 +162,7 @@ void affine(const T* x, T* y, std::size_t n, T a, T b) {
 /// y += a * x.
 template <class T>
 void axpy(T a, const T* x, T* y, std::size_t n) {
-  parallel_for(n, elementwise_grain, [&](std::size_t s, std::size_t e) {
+  detail::pfor(n, elementwise_grain, [&](std::size_t s, std::size_t e) {
     detail::marr<T>(y + s, Eigen::Index(e - s)) += a * detail::carr<T>(x + s, Eigen::Index(e - s));
   });
 }
@@ -160,7 +171,7 @@ void axpy(T a, const T* x, T* y, std::size_t n) {
 template <class T>
 void channel_affine(const T* x, const T* scale, const T* shift, T* y, std::size_t outer, std::size_t c,
                     std::size_t inner) {
-  parallel_for(outer * c, std::max<std::size_t>(1, elementwise_grain / std::max<std::size_t>(inner, 1)),
+  detail::pfor(outer * c, std::max<std::size_t>(1, elementwise_grain / std::max<std::size_t>(inner, 1)),
                [&](std::size_t b, std::size_t e) {
                  for (std::size_t oc = b; oc < e; ++oc) {
                    const std::size_t ch = oc % c;

@@ -1,87 +1,83 @@
 // hamgen/backend/cpu/gemm.hpp
 //
-// Represents: the cpu GEMM kernel C = alpha * op(A) * op(B) + beta * C on row-major buffers,
-//             op(X) = X or Xᵀ, through Eigen's blocked GEMM on zero-copy Maps.
-// Requires:   A is m x k (ta = false) or k x m (ta = true) with leading dimension lda (row stride);
-//             B is k x n or n x k with ldb; C is m x n with ldc; C does not alias A or B.
-// Ensures:    the product is split over the cpu pool (parallel.hpp) along the larger of m and n
-//             when m*n*k is large enough to pay for the hand-off; each chunk is one Eigen GEMM.
-//             beta == 0 overwrites C (NaNs in C are not propagated), as in BLAS.
+// Represents: the CPU backend's dense matrix product on row-major buffers,
+//               C (m x n) = alpha op(A) op(B) + beta C,
+//             op(A) = A (m x k) or A^T (A stored k x m), op(B) = B (k x n) or B^T (B stored n x k),
+//             with explicit leading dimensions (row strides) so sub-blocks can be addressed.
+// Requires:   Eigen 3.4; T float or double; C does not alias A or B; lda/ldb/ldc >= the stored
+//             row lengths.
+// Ensures:    the product runs through Eigen's blocked GEMM (AVX2/FMA kernels when compiled with
+//             -march=x86-64-v3 or better); when m*n*k is large (>= 2^20 multiply-adds) the larger of
+//             m and n is split into num_threads() slices computed concurrently. beta == 0 never
+//             reads C (so C may hold NaN garbage).
 #pragma once
 
-#include <cstddef>
+#include <hamgen/backend/cpu/parallel.hpp>
 
 #include <Eigen/Core>
-
-#include <hamgen/backend/cpu/parallel.hpp>
 
 namespace hamgen::backend::cpu {
 
 namespace detail {
-
 template <class T>
-using rm_map =
+using strided_map =
     Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
 template <class T>
-using rm_cmap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
-                           Eigen::OuterStride<>>;
+using cstrided_map = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
+                                Eigen::OuterStride<>>;
 
-template <class T>
-void gemm_serial(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
-                 std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
-  using I = Eigen::Index;
-  rm_map<T> C(c, I(m), I(n), Eigen::OuterStride<>(I(ldc)));
-  if (k == 0) {
-    if (beta == T(0))
-      C.setZero();
-    else
-      C *= beta;
-    return;
+template <class T, class AX, class BX>
+void gemm_block(T alpha, const AX& A, const BX& B, T beta, strided_map<T> C) {
+  if (beta == T(0)) {
+    C.noalias() = alpha * (A * B);
+  } else {
+    if (beta != T(1)) C *= beta;
+    C.noalias() += alpha * (A * B);
   }
-  rm_cmap<T> A(a, ta ? I(k) : I(m), ta ? I(m) : I(k), Eigen::OuterStride<>(I(lda)));
-  rm_cmap<T> B(b, tb ? I(n) : I(k), tb ? I(k) : I(n), Eigen::OuterStride<>(I(ldb)));
-  auto run = [&](const auto& opa, const auto& opb) {
-    if (beta == T(0))
-      C.noalias() = alpha * opa * opb;
-    else {
-      if (beta != T(1)) C *= beta;
-      C.noalias() += alpha * opa * opb;
-    }
-  };
-  if (!ta && !tb)
-    run(A, B);
-  else if (ta && !tb)
-    run(A.transpose(), B);
-  else if (!ta && tb)
-    run(A, B.transpose());
-  else
-    run(A.transpose(), B.transpose());
 }
-
 } // namespace detail
 
-/// Products smaller than this many multiply-adds stay on the calling thread.
-inline constexpr std::size_t gemm_parallel_flops = std::size_t(1) << 18;
-
+/// C = alpha op(A) op(B) + beta C (row-major, leading dimensions lda, ldb, ldc).
 template <class T>
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda,
-          const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
-  const std::size_t work = m * n * k;
-  if (work < gemm_parallel_flops || num_threads() == 1) {
-    detail::gemm_serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return;
-  }
-  if (m >= n) { // split rows of C (rows of op(A))
-    parallel_for(m, 16, [&](std::size_t r0, std::size_t r1) {
-      const T* a0 = ta ? a + r0 : a + r0 * lda;
-      detail::gemm_serial(ta, tb, r1 - r0, n, k, alpha, a0, lda, b, ldb, beta, c + r0 * ldc, ldc);
-    });
-  } else { // split columns of C (columns of op(B))
-    parallel_for(n, 16, [&](std::size_t c0, std::size_t c1) {
-      const T* b0 = tb ? b + c0 * ldb : b + c0;
-      detail::gemm_serial(ta, tb, m, c1 - c0, k, alpha, a, lda, b0, ldb, beta, c + c0, ldc);
-    });
-  }
+void gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda,
+          const T* b, index_t ldb, T beta, T* c, index_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  using detail::cstrided_map;
+  const bool split_rows = m >= n;
+  const index_t len = split_rows ? m : n;
+  const index_t work = m * n * std::max<index_t>(k, 1);
+  const index_t min_chunk = work >= (index_t{1} << 20) ? std::max<index_t>(len / 64, 8) : len;
+  parallel_for(
+      len,
+      [&](index_t b0, index_t b1) {
+        const index_t mm = split_rows ? b1 - b0 : m, nn = split_rows ? n : b1 - b0;
+        const index_t r0 = split_rows ? b0 : 0, c0 = split_rows ? 0 : b0;
+        detail::strided_map<T> C(c + r0 * ldc + c0, mm, nn, Eigen::OuterStride<>(ldc));
+        if (k <= 0) {
+          if (beta == T(0))
+            C.setZero();
+          else
+            C *= beta;
+          return;
+        }
+        // op(A) rows r0..r0+mm, op(B) columns c0..c0+nn
+        if (!trans_a && !trans_b) {
+          detail::gemm_block(alpha, cstrided_map<T>(a + r0 * lda, mm, k, Eigen::OuterStride<>(lda)),
+                             cstrided_map<T>(b + c0, k, nn, Eigen::OuterStride<>(ldb)), beta, C);
+        } else if (!trans_a && trans_b) {
+          detail::gemm_block(alpha, cstrided_map<T>(a + r0 * lda, mm, k, Eigen::OuterStride<>(lda)),
+                             cstrided_map<T>(b + c0 * ldb, nn, k, Eigen::OuterStride<>(ldb)).transpose(),
+                             beta, C);
+        } else if (trans_a && !trans_b) {
+          detail::gemm_block(alpha, cstrided_map<T>(a + r0, k, mm, Eigen::OuterStride<>(lda)).transpose(),
+                             cstrided_map<T>(b + c0, k, nn, Eigen::OuterStride<>(ldb)), beta, C);
+        } else {
+          detail::gemm_block(alpha, cstrided_map<T>(a + r0, k, mm, Eigen::OuterStride<>(lda)).transpose(),
+                             cstrided_map<T>(b + c0 * ldb, nn, k, Eigen::OuterStride<>(ldb)).transpose(),
+                             beta, C);
+        }
+      },
+      min_chunk);
 }
 
 } // namespace hamgen::backend::cpu

@@ -50,6 +50,11 @@ struct harmonic_oscillator {
     out.resize(p.size());
     out = p * scalar_of<S>(1.0 / m);
   }
+  /// Fused drift q += a·p/m.
+  template <state_vector S>
+  void drift(S& q, const S& p, scalar_of<S> a) const {
+    q.noalias() += (a * scalar_of<S>(1.0 / m)) * p;
+  }
   template <state_vector S>
   S dh_dq(const S& q, const S& /*p*/) const {
     return potential_grad(q);

@@ -57,6 +57,11 @@ struct pendulum {
     out.resize(p.size());
     out = p * scalar_of<S>(1.0 / (m * l * l));
   }
+  /// Fused drift q += a·p/(m l²).
+  template <state_vector S>
+  void drift(S& q, const S& p, scalar_of<S> a) const {
+    q.noalias() += (a * scalar_of<S>(1.0 / (m * l * l))) * p;
+  }
   template <state_vector S>
   S dh_dq(const S& q, const S& /*p*/) const {
     return potential_grad(q);

@@ -60,6 +60,11 @@ public:
     out.resize(p.size());
     out = p.cwiseProduct(inv_m_.cast<scalar_of<S>>());
   }
+  /// Fused drift q += a·p/m (one pass).
+  template <state_vector S>
+  void drift(S& q, const S& p, scalar_of<S> a) const {
+    q.array() += a * p.array() * inv_m_.cast<scalar_of<S>>().array();
+  }
   template <state_vector S>
   S potential_grad(const S& q) const {
     check_size("potential_grad", q);

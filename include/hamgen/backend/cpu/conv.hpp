@@ -1,0 +1,471 @@
+// hamgen/backend/cpu/conv.hpp
+//
+// Represents: raw CPU kernels for N-d convolution (D = 1, 2, 3 spatial dims) and transposed
+//             convolution, forward and backward, on plain row-major buffers with no autodiff:
+//               x  (batch, in_channels,  spatial...)           NCL / NCHW / NCDHW
+//               w  (out_channels, in_channels, kernel...)      PyTorch's Conv{1,2,3}d weight
+//               y  (batch, out_channels, output spatial...)
+//             and for the transposed convolution (PyTorch's ConvTranspose{1,2,3}d)
+//               w  (in_channels, out_channels, kernel...)
+//             Cross-correlation as in PyTorch: y[n,o,i] = b[o] + sum_{c,k} w[o,c,k] x[n,c,i*s-p+k*d],
+//             with zero padding, stride s, dilation d, groups = 1.
+// Requires:   Eigen 3.4 (GEMM); T is float or double; pointers address buffers of the documented
+//             sizes; outputs do not alias inputs.
+// Ensures:    every function OVERWRITES its output buffer (no accumulation). Sizes:
+//               conv_output_size(shape, opts)[i] = floor((in + pad_total - d(k-1) - 1)/s) + 1,
+//                 pad_total = 2p, or p when opts.causal (all padding at the start: causal 1-d
+//                 convolution with p = d(k-1) keeps the length and never looks ahead);
+//               conv_transpose_output_size(shape, opts)[i] = (in-1)s - 2p + d(k-1) + output_padding + 1.
+//             Algebra (used by the autodiff wrapper, including double backprop):
+//               conv_forward          y  = K_w x (+ b)             linear in x and in w
+//               conv_backward_data    dx = K_w^T dy                 (= a transposed conv of dy)
+//               conv_backward_weight  dw = sum_n dy_n (x) col(x_n)  bilinear in (x, dy)
+//               conv_transpose_forward(x, w)        = conv_backward_data(dy := x, w)
+//               conv_transpose_backward_data(dy, w) = conv_forward(dy, w)
+//               conv_transpose_backward_weight(x,dy)= conv_backward_weight(x := dy, dy := x)
+//             so the derivative of every kernel here w.r.t. each argument is another kernel here:
+//               d/dy of conv_backward_data(dy, w)       -> conv_forward
+//               d/dw of conv_backward_data(dy, w)[g]    -> conv_backward_weight(x := g, dy)
+//               d/dx of conv_backward_weight(x, dy)[g]  -> conv_backward_data(dy, w := g)
+//               d/ddy of conv_backward_weight(x, dy)[g] -> conv_forward(x, w := g).
+//             Algorithm: im2col/vol2col per sample (rows (c, kd, kh, kw), columns output pixels)
+//             into a per-thread reusable buffer, then one Eigen GEMM per group of samples (small
+//             outputs are grouped so each GEMM has >= ~256 columns); the batch is split over
+//             num_threads() threads (parallel.hpp); the weight gradient is reduced per thread and
+//             summed in a fixed order (deterministic for a fixed thread count).
+//             Source: the im2col lowering of Chellapilla, Puri & Simard (2006), as in Caffe/PyTorch.
+#pragma once
+
+#include <hamgen/backend/cpu/gemm.hpp>
+#include <hamgen/backend/cpu/parallel.hpp>
+#include <hamgen/core/error.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+namespace hamgen::backend::cpu {
+
+namespace detail {
+template <std::size_t D>
+constexpr std::array<index_t, D> filled(index_t v) {
+  std::array<index_t, D> a{};
+  for (auto& e : a) e = v;
+  return a;
+}
+} // namespace detail
+
+/// Sizes of a (transposed) convolution: batch, channels, input spatial size, kernel size.
+/// For the transposed convolution, in_channels/input describe ITS input (the smaller side).
+template <std::size_t D>
+struct conv_shape {
+  index_t batch = 1;
+  index_t in_channels = 1;
+  index_t out_channels = 1;
+  std::array<index_t, D> input{};
+  std::array<index_t, D> kernel{};
+};
+
+/// Stride, zero padding and dilation per spatial dim; `causal` puts all the padding at the start
+/// of every dim (left-only padding; meant for 1-d temporal convolutions).
+template <std::size_t D>
+struct conv_options {
+  std::array<index_t, D> stride = detail::filled<D>(1);
+  std::array<index_t, D> padding = detail::filled<D>(0);
+  std::array<index_t, D> dilation = detail::filled<D>(1);
+  bool causal = false;
+};
+
+/// Options of the transposed convolution (PyTorch's ConvTranspose semantics).
+template <std::size_t D>
+struct conv_transpose_options {
+  std::array<index_t, D> stride = detail::filled<D>(1);
+  std::array<index_t, D> padding = detail::filled<D>(0);
+  std::array<index_t, D> output_padding = detail::filled<D>(0);
+  std::array<index_t, D> dilation = detail::filled<D>(1);
+};
+
+namespace detail {
+
+/// A convolution from X (n, cx, xs) to Y (n, cy, ys) with weight (cy, cx, k); all spatial arrays
+/// are 3-d (leading dims 1 for 1-d/2-d); p = padding before each dim (the end padding is implied
+/// by ys).
+struct conv_geom {
+  index_t n = 1, cx = 1, cy = 1;
+  std::array<index_t, 3> xs{1, 1, 1}, ys{1, 1, 1}, k{1, 1, 1}, s{1, 1, 1}, p{0, 0, 0}, d{1, 1, 1};
+  index_t x_pixels() const { return xs[0] * xs[1] * xs[2]; }
+  index_t y_pixels() const { return ys[0] * ys[1] * ys[2]; }
+  index_t k_volume() const { return k[0] * k[1] * k[2]; }
+  index_t col_rows() const { return cx * k_volume(); }
+};
+
+template <std::size_t D>
+std::array<index_t, 3> to3(const std::array<index_t, D>& a, index_t fill) {
+  static_assert(D >= 1 && D <= 3, "hamgen::backend::cpu: convolutions have 1, 2 or 3 spatial dims");
+  std::array<index_t, 3> r{fill, fill, fill};
+  for (std::size_t i = 0; i < D; ++i) r[3 - D + i] = a[i];
+  return r;
+}
+
+template <std::size_t D>
+void check_common(const char* who, const conv_shape<D>& sh, const std::array<index_t, D>& stride,
+                  const std::array<index_t, D>& padding, const std::array<index_t, D>& dilation) {
+  HAMGEN_CHECK_SHAPE(sh.batch >= 1 && sh.in_channels >= 1 && sh.out_channels >= 1, who,
+                     ": batch and channels must be >= 1, got batch ", sh.batch, ", in_channels ",
+                     sh.in_channels, ", out_channels ", sh.out_channels);
+  for (std::size_t i = 0; i < D; ++i) {
+    HAMGEN_CHECK_SHAPE(sh.input[i] >= 1 && sh.kernel[i] >= 1, who, ": dim ", i, " has input size ",
+                       sh.input[i], " and kernel size ", sh.kernel[i], " (both must be >= 1)");
+    HAMGEN_CHECK(stride[i] >= 1 && dilation[i] >= 1 && padding[i] >= 0, who, ": dim ", i, " has stride ",
+                 stride[i], ", dilation ", dilation[i], ", padding ", padding[i],
+                 " (need stride >= 1, dilation >= 1, padding >= 0)");
+  }
+}
+
+inline index_t first_valid(index_t pad, index_t koff, index_t stride) {
+  const index_t a = pad - koff; // smallest o with o*stride >= a
+  return a > 0 ? (a + stride - 1) / stride : 0;
+}
+inline index_t last_valid_end(index_t pad, index_t koff, index_t stride, index_t in, index_t out) {
+  const index_t a = in - 1 + pad - koff; // largest o with o*stride <= a
+  if (a < 0) return 0;
+  return std::min(a / stride + 1, out);
+}
+
+/// col[row * ld + off + pixel] = x_n[c, input position], zero outside the padded input.
+template <class T>
+void im2col(const conv_geom& g, const T* x, T* col, index_t ld, index_t off) {
+  for (index_t c = 0; c < g.cx; ++c) {
+    const T* xc = x + c * g.x_pixels();
+    for (index_t kd = 0; kd < g.k[0]; ++kd)
+      for (index_t kh = 0; kh < g.k[1]; ++kh)
+        for (index_t kw = 0; kw < g.k[2]; ++kw) {
+          const index_t row = ((c * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
+          T* dst = col + row * ld + off;
+          const index_t lo = first_valid(g.p[2], kw * g.d[2], g.s[2]);
+          const index_t hi = std::max(lo, last_valid_end(g.p[2], kw * g.d[2], g.s[2], g.xs[2], g.ys[2]));
+          const index_t shift = kw * g.d[2] - g.p[2];
+          for (index_t od = 0; od < g.ys[0]; ++od) {
+            const index_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+            if (id < 0 || id >= g.xs[0]) {
+              std::fill(dst + od * g.ys[1] * g.ys[2], dst + (od + 1) * g.ys[1] * g.ys[2], T(0));
+              continue;
+            }
+            for (index_t oh = 0; oh < g.ys[1]; ++oh) {
+              T* out = dst + (od * g.ys[1] + oh) * g.ys[2];
+              const index_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+              if (ih < 0 || ih >= g.xs[1]) {
+                std::fill(out, out + g.ys[2], T(0));
+                continue;
+              }
+              const T* src = xc + (id * g.xs[1] + ih) * g.xs[2] + shift;
+              std::fill(out, out + lo, T(0));
+              if (g.s[2] == 1) {
+                std::copy(src + lo, src + hi, out + lo);
+              } else {
+                const index_t st = g.s[2];
+                for (index_t ow = lo; ow < hi; ++ow) out[ow] = src[ow * st];
+              }
+              std::fill(out + hi, out + g.ys[2], T(0));
+            }
+          }
+        }
+  }
+}
+
+/// The adjoint of im2col: dx_n[c, input position] += col[row * ld + off + pixel].
+template <class T>
+void col2im(const conv_geom& g, const T* col, index_t ld, index_t off, T* dx) {
+  for (index_t c = 0; c < g.cx; ++c) {
+    T* xc = dx + c * g.x_pixels();
+    for (index_t kd = 0; kd < g.k[0]; ++kd)
+      for (index_t kh = 0; kh < g.k[1]; ++kh)
+        for (index_t kw = 0; kw < g.k[2]; ++kw) {
+          const index_t row = ((c * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
+          const T* srcrow = col + row * ld + off;
+          const index_t lo = first_valid(g.p[2], kw * g.d[2], g.s[2]);
+          const index_t hi = std::max(lo, last_valid_end(g.p[2], kw * g.d[2], g.s[2], g.xs[2], g.ys[2]));
+          const index_t shift = kw * g.d[2] - g.p[2];
+          for (index_t od = 0; od < g.ys[0]; ++od) {
+            const index_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+            if (id < 0 || id >= g.xs[0]) continue;
+            for (index_t oh = 0; oh < g.ys[1]; ++oh) {
+              const index_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+              if (ih < 0 || ih >= g.xs[1]) continue;
+              const T* in = srcrow + (od * g.ys[1] + oh) * g.ys[2];
+              T* dst = xc + (id * g.xs[1] + ih) * g.xs[2] + shift;
+              const index_t st = g.s[2];
+              for (index_t ow = lo; ow < hi; ++ow) dst[ow * st] += in[ow];
+            }
+          }
+        }
+  }
+}
+
+template <class T>
+using row_mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using mat_map = Eigen::Map<row_mat<T>>;
+template <class T>
+using cmat_map = Eigen::Map<const row_mat<T>>;
+
+struct col_tag {};
+struct gather_tag {};
+struct partial_tag {};
+
+inline constexpr index_t gemm_min_columns = 256;
+
+/// Samples per GEMM: enough that the GEMM has >= gemm_min_columns columns.
+inline index_t group_size(index_t pixels, index_t samples) {
+  if (pixels >= gemm_min_columns) return 1;
+  return std::clamp<index_t>((gemm_min_columns + pixels - 1) / pixels, 1, samples);
+}
+
+/// Threads over the batch when that splits evenly (or the batch is large); otherwise 1 chunk,
+/// and the GEMMs inside are threaded instead (gemm() runs serially inside a batch chunk).
+inline int batch_chunks(index_t n) {
+  const int t = parallel_chunks(n);
+  if (t <= 1) return 1;
+  return (n % t == 0 || n >= 4 * t) ? t : 1;
+}
+
+/// Copies sample blocks (c, P) of gn samples starting at n0 into / out of a (C, gn*P) matrix.
+template <class T>
+void gather_samples(const T* src, index_t n0, index_t gn, index_t C, index_t P, T* dst) {
+  const index_t ld = gn * P;
+  for (index_t s = 0; s < gn; ++s)
+    for (index_t c = 0; c < C; ++c)
+      std::memcpy(dst + c * ld + s * P, src + ((n0 + s) * C + c) * P, sizeof(T) * P);
+}
+template <class T>
+void scatter_samples(const T* src, index_t n0, index_t gn, index_t C, index_t P, T* dst) {
+  const index_t ld = gn * P;
+  for (index_t s = 0; s < gn; ++s)
+    for (index_t c = 0; c < C; ++c)
+      std::memcpy(dst + ((n0 + s) * C + c) * P, src + c * ld + s * P, sizeof(T) * P);
+}
+
+/// y = K_w x (+ bias): X (n, cx, xs) -> Y (n, cy, ys).
+template <class T>
+void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
+  const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
+    const index_t grp = group_size(P, e - b);
+    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
+    T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
+    for (index_t n0 = b; n0 < e; n0 += grp) {
+      const index_t gn = std::min(grp, e - n0), ld = gn * P;
+      for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
+      T* out = gn == 1 ? y + n0 * g.cy * P : tmp;
+      gemm<T>(false, false, g.cy, ld, R, T(1), w, R, col, ld, T(0), out, ld);
+      if (gn > 1) scatter_samples(tmp, n0, gn, g.cy, P, y);
+      if (bias)
+        for (index_t s = 0; s < gn; ++s)
+          for (index_t c = 0; c < g.cy; ++c) {
+            T* yc = y + ((n0 + s) * g.cy + c) * P;
+            const T bc = bias[c];
+            for (index_t i = 0; i < P; ++i) yc[i] += bc;
+          }
+    }
+  });
+}
+
+/// dx = K_w^T dy: Y (n, cy, ys) -> X (n, cx, xs).
+template <class T>
+void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
+  const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
+    const index_t grp = group_size(P, e - b);
+    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
+    T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
+    std::fill(dx + b * XP, dx + e * XP, T(0));
+    for (index_t n0 = b; n0 < e; n0 += grp) {
+      const index_t gn = std::min(grp, e - n0), ld = gn * P;
+      const T* src = dy + n0 * g.cy * P;
+      if (gn > 1) {
+        gather_samples(dy, n0, gn, g.cy, P, tmp);
+        src = tmp;
+      }
+      gemm<T>(true, false, R, ld, g.cy, T(1), w, R, src, ld, T(0), col, ld);
+      for (index_t s = 0; s < gn; ++s) col2im(g, col, ld, s * P, dx + (n0 + s) * XP);
+    }
+  });
+}
+
+/// dw = sum_n dy_n col(x_n)^T: (cy, cx * k).
+template <class T>
+void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
+  const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  const int chunks = batch_chunks(g.n);
+  // per-chunk partial sums live in the caller's reusable scratch (no allocation per call)
+  T* partial = chunks > 1 ? scratch_buffer<T, partial_tag>(static_cast<std::size_t>((chunks - 1) * g.cy * R))
+                          : nullptr;
+  parallel_for_chunks(g.n, chunks, [&](int k, index_t b, index_t e) {
+    T* DW = k == 0 ? dw : partial + (k - 1) * g.cy * R;
+    const index_t grp = group_size(P, e - b);
+    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
+    T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
+    for (index_t n0 = b; n0 < e; n0 += grp) {
+      const index_t gn = std::min(grp, e - n0), ld = gn * P;
+      for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
+      const T* src = dy + n0 * g.cy * P;
+      if (gn > 1) {
+        gather_samples(dy, n0, gn, g.cy, P, tmp);
+        src = tmp;
+      }
+      gemm<T>(false, true, g.cy, R, ld, T(1), src, ld, col, ld, n0 == b ? T(0) : T(1), DW, R);
+    }
+  });
+  mat_map<T> DW(dw, g.cy, R);
+  for (int k = 1; k < chunks; ++k) DW += cmat_map<T>(partial + (k - 1) * g.cy * R, g.cy, R);
+}
+
+template <std::size_t D>
+conv_geom make_conv_geom(const conv_shape<D>& sh, const conv_options<D>& o) {
+  check_common("cpu::conv", sh, o.stride, o.padding, o.dilation);
+  conv_geom g;
+  g.n = sh.batch;
+  g.cx = sh.in_channels;
+  g.cy = sh.out_channels;
+  g.xs = to3(sh.input, 1);
+  g.k = to3(sh.kernel, 1);
+  g.s = to3(o.stride, 1);
+  g.p = to3(o.padding, 0);
+  g.d = to3(o.dilation, 1);
+  for (std::size_t i = 0; i < D; ++i) {
+    const index_t pad_total = o.causal ? o.padding[i] : 2 * o.padding[i];
+    const index_t span = o.dilation[i] * (sh.kernel[i] - 1) + 1;
+    const index_t num = sh.input[i] + pad_total - span;
+    HAMGEN_CHECK_SHAPE(num >= 0, "cpu::conv: dim ", i, ": padded input size ", sh.input[i] + pad_total,
+                       " is smaller than the dilated kernel extent ", span);
+    g.ys[3 - D + i] = num / o.stride[i] + 1;
+  }
+  return g;
+}
+
+template <std::size_t D>
+conv_geom make_conv_transpose_geom(const conv_shape<D>& sh, const conv_transpose_options<D>& o) {
+  check_common("cpu::conv_transpose", sh, o.stride, o.padding, o.dilation);
+  conv_geom g;
+  g.n = sh.batch;
+  g.cx = sh.out_channels; // the transposed conv's output is the X side of the underlying conv
+  g.cy = sh.in_channels;
+  g.ys = to3(sh.input, 1);
+  g.k = to3(sh.kernel, 1);
+  g.s = to3(o.stride, 1);
+  g.p = to3(o.padding, 0);
+  g.d = to3(o.dilation, 1);
+  for (std::size_t i = 0; i < D; ++i) {
+    HAMGEN_CHECK(o.output_padding[i] >= 0 &&
+                     (o.output_padding[i] < o.stride[i] || o.output_padding[i] < o.dilation[i]),
+                 "cpu::conv_transpose: dim ", i, ": output_padding ", o.output_padding[i],
+                 " must be >= 0 and smaller than the stride ", o.stride[i], " or the dilation ",
+                 o.dilation[i]);
+    const index_t out = (sh.input[i] - 1) * o.stride[i] - 2 * o.padding[i] +
+                        o.dilation[i] * (sh.kernel[i] - 1) + o.output_padding[i] + 1;
+    HAMGEN_CHECK_SHAPE(out >= 1, "cpu::conv_transpose: dim ", i, ": output size ", out, " < 1 (input ",
+                       sh.input[i], ", padding ", o.padding[i], ")");
+    g.xs[3 - D + i] = out;
+  }
+  return g;
+}
+
+} // namespace detail
+
+// ------------------------------------------------------------------------------------------
+// Convolution: x (batch, in_channels, input...), w (out_channels, in_channels, kernel...),
+// y (batch, out_channels, conv_output_size(shape, opts)...).
+
+/// Output spatial size of conv_forward.
+template <std::size_t D>
+std::array<index_t, D> conv_output_size(const conv_shape<D>& shape, const conv_options<D>& opts = {}) {
+  const auto g = detail::make_conv_geom(shape, opts);
+  std::array<index_t, D> r{};
+  for (std::size_t i = 0; i < D; ++i) r[i] = g.ys[3 - D + i];
+  return r;
+}
+
+/// y = conv(x, w) + bias (bias: out_channels values, or nullptr for none).
+template <class T, std::size_t D>
+void conv_forward(const conv_shape<D>& shape, const conv_options<D>& opts, const T* x, const T* w,
+                  const T* bias, T* y) {
+  detail::conv_fwd(detail::make_conv_geom(shape, opts), x, w, bias, y);
+}
+
+/// dx = dL/dx given dy = dL/dy (shape of y); dx has the shape of x.
+template <class T, std::size_t D>
+void conv_backward_data(const conv_shape<D>& shape, const conv_options<D>& opts, const T* dy, const T* w,
+                        T* dx) {
+  detail::conv_bwd_data(detail::make_conv_geom(shape, opts), dy, w, dx);
+}
+
+/// dw = dL/dw given the forward input x and dy; dw has the shape of w.
+template <class T, std::size_t D>
+void conv_backward_weight(const conv_shape<D>& shape, const conv_options<D>& opts, const T* x, const T* dy,
+                          T* dw) {
+  detail::conv_bwd_weight(detail::make_conv_geom(shape, opts), x, dy, dw);
+}
+
+/// db[c] = sum over batch and pixels of dy[n, c, pixel]; dy is (batch, channels, pixels).
+/// The gradient of a per-channel bias for conv, conv_transpose and any NC... layout.
+template <class T>
+void bias_backward(index_t batch, index_t channels, index_t pixels, const T* dy, T* db) {
+  for (index_t c = 0; c < channels; ++c) db[c] = T(0);
+  for (index_t n = 0; n < batch; ++n) {
+    const detail::cmat_map<T> DY(dy + n * channels * pixels, channels, pixels);
+    Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>(db, channels) += DY.rowwise().sum();
+  }
+}
+
+/// y[n, c, pixel] += bias[c] (the forward of bias_backward).
+template <class T>
+void bias_add(index_t batch, index_t channels, index_t pixels, const T* bias, T* y) {
+  for (index_t n = 0; n < batch; ++n)
+    for (index_t c = 0; c < channels; ++c) {
+      T* yc = y + (n * channels + c) * pixels;
+      for (index_t i = 0; i < pixels; ++i) yc[i] += bias[c];
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Transposed convolution: x (batch, in_channels, input...), w (in_channels, out_channels,
+// kernel...), y (batch, out_channels, conv_transpose_output_size(shape, opts)...).
+
+/// Output spatial size of conv_transpose_forward.
+template <std::size_t D>
+std::array<index_t, D> conv_transpose_output_size(const conv_shape<D>& shape,
+                                                  const conv_transpose_options<D>& opts = {}) {
+  const auto g = detail::make_conv_transpose_geom(shape, opts);
+  std::array<index_t, D> r{};
+  for (std::size_t i = 0; i < D; ++i) r[i] = g.xs[3 - D + i];
+  return r;
+}
+
+/// y = conv_transpose(x, w) + bias (bias: out_channels values, or nullptr).
+template <class T, std::size_t D>
+void conv_transpose_forward(const conv_shape<D>& shape, const conv_transpose_options<D>& opts, const T* x,
+                            const T* w, const T* bias, T* y) {
+  const auto g = detail::make_conv_transpose_geom(shape, opts);
+  detail::conv_bwd_data(g, x, w, y);
+  if (bias) bias_add(g.n, g.cx, g.x_pixels(), bias, y);
+}
+
+/// dx = dL/dx of the transposed convolution (a plain convolution of dy).
+template <class T, std::size_t D>
+void conv_transpose_backward_data(const conv_shape<D>& shape, const conv_transpose_options<D>& opts,
+                                  const T* dy, const T* w, T* dx) {
+  detail::conv_fwd(detail::make_conv_transpose_geom(shape, opts), dy, w, static_cast<const T*>(nullptr), dx);
+}
+
+/// dw = dL/dw of the transposed convolution; dw is (in_channels, out_channels, kernel...).
+template <class T, std::size_t D>
+void conv_transpose_backward_weight(const conv_shape<D>& shape, const conv_transpose_options<D>& opts,
+                                    const T* x, const T* dy, T* dw) {
+  detail::conv_bwd_weight(detail::make_conv_transpose_geom(shape, opts), dy, x, dw);
+}
+
+} // namespace hamgen::backend::cpu
