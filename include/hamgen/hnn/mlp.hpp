@@ -169,40 +169,27 @@ vec_map<T> bgmap(nn::parameter<T>& p) {
   return vec_map<T>(p.grad.data(), Eigen::Index(p.value.size()));
 }
 
-/// a = σ(z), s1 = σ'(z), s2 = σ''(z) (s2 untouched for relu), in place over whole matrices.
+/// a = σ(z), s1 = σ'(z), s2 = σ''(z) (s2 untouched for relu), vectorised Eigen array expressions.
 template <class T>
 void apply_activation(activation act, const mat<T>& z, mat<T>& a, mat<T>& s1, mat<T>* s2) {
-  const Eigen::Index n = z.size();
-  const T* zp = z.data();
-  T* ap = a.data();
-  T* s1p = s1.data();
+  auto za = z.array();
   switch (act) {
   case activation::relu:
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const bool on = zp[i] > T(0);
-      ap[i] = on ? zp[i] : T(0);
-      s1p[i] = on ? T(1) : T(0);
-    }
+    a.array() = za.max(T(0));
+    s1.array() = (za > T(0)).template cast<T>();
     break;
-  case activation::tanh: {
-    T* s2p = s2->data();
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const T y = std::tanh(zp[i]);
-      ap[i] = y;
-      s1p[i] = T(1) - y * y;
-      s2p[i] = T(-2) * y * s1p[i];
-    }
+  case activation::tanh:
+    a.array() = za.tanh();
+    s1.array() = T(1) - a.array().square();
+    s2->array() = T(-2) * a.array() * s1.array();
     break;
-  }
   case activation::softplus: {
-    T* s2p = s2->data();
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const T x = zp[i];
-      ap[i] = x > T(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
-      const T s = x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
-      s1p[i] = s;
-      s2p[i] = s * (T(1) - s);
-    }
+    // softplus(z) = max(z, 0) + log1p(e^{−|z|}); sigmoid(z) = 1/(1 + e^{−|z|}) for z ≥ 0, e^{−|z|}/(1 +
+    // e^{−|z|}) else
+    s2->array() = (-za.abs()).exp(); // scratch: e = e^{−|z|}
+    a.array() = za.max(T(0)) + s2->array().log1p();
+    s1.array() = (za >= T(0)).select(T(1) / (T(1) + s2->array()), s2->array() / (T(1) + s2->array()));
+    s2->array() = s1.array() * (T(1) - s1.array());
     break;
   }
   }
