@@ -310,7 +310,7 @@ void pendulum_odeint_verlet(benchmark::State& state, std::size_t n) {
 #endif
 
 std::string name(const char* impl, const char* method, const char* system, std::size_t n) {
-  return std::string("integrate|impl=") + impl + "|method=" + method + "|system=" + system +
+  return std::string("integrate|impl=") + impl + "|dtype=f64|method=" + method + "|system=" + system +
          "|n=" + std::to_string(n);
 }
 

@@ -1,12 +1,22 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
+
 #include <hamgen/core/allocator.hpp>
 
-TEST_CASE("cpu allocator returns aligned buffers", "[core]") {
+TEST_CASE("cpu allocator returns aligned, reusable buffers", "[core]") {
   using A = hamgen::device_allocator<hamgen::cpu_t>;
-  double* p = A::allocate<double>(17);
-  CHECK(reinterpret_cast<std::uintptr_t>(p) % A::alignment == 0);
-  p[16] = 1.0;
-  A::deallocate(p, 17);
+  for (std::size_t n : {1u, 17u, 1000u, 300000u}) {
+    double* p = A::allocate<double>(n);
+    CHECK(reinterpret_cast<std::uintptr_t>(p) % A::alignment == 0);
+    std::memset(p, 0, n * sizeof(double)); // the whole range is writable
+    A::deallocate(p, n);
+  }
+  // a freed small block is handed out again for a request of the same size class
+  float* a = A::allocate<float>(100);
+  A::deallocate(a, 100);
+  float* b = A::allocate<float>(120);
+  CHECK(a == b);
+  A::deallocate(b, 120);
   CHECK(A::allocate<float>(0) == nullptr);
 }

@@ -29,6 +29,13 @@ TEST_CASE("tensor: construction, access, copy/move, Eigen views, shape errors", 
   CHECK_THROWS_WITH(check_same_shape("add", shape{2, 3}, shape{3}),
                     Catch::Contains("add") && Catch::Contains("[2, 3]") && Catch::Contains("[3]"));
   CHECK_THROWS_WITH(t.reshaped({4, 2}), Catch::Contains("reshape") && Catch::Contains("[4, 2]"));
+  tensor<double> none;
+  tensor<double> none_copy = none; // an empty tensor copies as empty (not as a rank-0 scalar)
+  CHECK(none_copy.empty());
+  tensor<double> scalar(shape{}, 2.5);
+  tensor<double> scalar_copy = scalar;
+  CHECK(scalar_copy.size() == 1);
+  CHECK(scalar_copy[0] == 2.5);
   tensor<double> z = tensor<double>::zeros({4});
   CHECK(z.as_vector().sum() == 0.0);
 }

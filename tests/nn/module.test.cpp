@@ -35,7 +35,9 @@ TEST_CASE("parameters: binding, gradient sinks, traversal helpers", "[nn]") {
   backward(t, autodiff::sum(autodiff::square(a))); // accumulates like PyTorch
   CHECK(m.a.grad[1] == 4.0);
   nn::zero_grad(m);
-  CHECK(m.a.grad[0] == 0.0);
+  CHECK(m.a.grad.empty()); // set to none: the next backward stores instead of adding
+  backward(t, autodiff::sum(autodiff::square(a)));
+  CHECK(m.a.grad[0] == 2.0);
   nn::manual_seed(3);
   const auto u1 = nn::default_generator()();
   nn::manual_seed(3);

@@ -37,6 +37,21 @@ struct sweep_state {
   std::vector<char> needed;       // node needs a gradient
   std::vector<node<T, D>*> grads; // gradient of each node (a node on t), or null
   bool create_graph;
+  // Without create_graph, gradient tensors made during the sweep (node ids >= n) are freed as
+  // soon as no slot refers to them any more (reference counts in node_base::sweep_uses).
+  std::vector<node<T, D>*> pending;   // handed to accumulate while processing the current node
+  const node<T, D>* pinned = nullptr; // the caller's seed: never freed
+
+  bool temporary(const node<T, D>* g) const noexcept { return !create_graph && g->id >= n && g != pinned; }
+  void ref(node<T, D>* g) noexcept {
+    if (temporary(g)) ++g->sweep_uses;
+  }
+  void release_if_unused(node<T, D>* g) noexcept {
+    if (temporary(g) && g->sweep_uses == 0) g->owned = tensor<T, D>();
+  }
+  void unref(node<T, D>* g) noexcept {
+    if (temporary(g) && g->sweep_uses > 0 && --g->sweep_uses == 0) g->owned = tensor<T, D>();
+  }
 };
 
 template <class T, class D>
@@ -81,7 +96,16 @@ public:
                                                    " in the gradient of input ", k, " at element ", i));
     }
     auto*& slot = s_.grads[p->id];
-    slot = slot ? detail::add_grads(var<T, D>(slot), g).get_node() : g.get_node();
+    if (!slot) {
+      slot = g.get_node();
+      s_.ref(slot);
+    } else {
+      auto* old = slot;
+      slot = detail::add_grads(var<T, D>(old), g).get_node();
+      s_.ref(slot);
+      s_.unref(old);
+      if (!s_.create_graph) s_.pending.push_back(g.get_node());
+    }
   }
 
 private:
@@ -106,7 +130,7 @@ template <class T, class D>
 std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<const var<T, D>> targets,
                              bool create_graph, bool to_sinks) {
   HAMGEN_CHECK(y.valid() && &y.get_tape() == &t, "autodiff::grad: y was not recorded on this tape");
-  sweep_state<T, D> s{t, y.id() + 1, {}, {}, create_graph};
+  sweep_state<T, D> s{t, y.id() + 1, {}, {}, create_graph, {}, nullptr};
   s.needed.assign(s.n, 0);
   s.grads.assign(s.n, nullptr);
   const void* key = detail::type_key<T, D>();
@@ -133,12 +157,17 @@ std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<con
     if (seed.valid()) {
       check_same_shape("autodiff::grad", seed.shape(), y.shape(), "seed", "y");
       s.grads[y.id()] = seed.get_node();
+      s.pinned = seed.get_node();
     } else {
       HAMGEN_CHECK_SHAPE(y.size() == 1, "autodiff::grad: y has shape ", y.shape(),
                          "; a non-scalar output needs a seed of the same shape");
       s.grads[y.id()] = t.constant(tensor<T, D>(y.shape(), T(1))).get_node();
+      s.ref(s.grads[y.id()]);
     }
   }
+  std::vector<char> is_target_any(s.n, 0);
+  for (const auto& x : targets)
+    if (x.id() < s.n) is_target_any[x.id()] = 1;
   for (std::size_t i = s.n; i-- > 0;) {
     if (!s.needed[i] || !s.grads[i]) continue;
     auto* nd = static_cast<node<T, D>*>(t.at(i));
@@ -146,12 +175,22 @@ std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<con
       backward_context<T, D> ctx(s, nd);
       nd->backward(ctx);
     } else if (to_sinks) {
-      const tensor<T, D>& g = *s.grads[i]->value;
+      auto* gn = s.grads[i];
       tensor<T, D>* dst = nd->sink ? nd->sink : &nd->leaf_grad;
-      if (dst->empty())
-        *dst = g;
-      else
-        ops::axpy(T(1), g, *dst);
+      if (!dst->empty())
+        ops::axpy(T(1), *gn->value, *dst);
+      else if (s.temporary(gn) && gn->sweep_uses == 1 && gn->value == &gn->owned) {
+        *dst = std::move(gn->owned); // sole owner: hand the buffer over instead of copying
+      } else
+        *dst = *gn->value;
+    }
+    if (!create_graph) {
+      for (auto* g : s.pending) s.release_if_unused(g);
+      s.pending.clear();
+      if (!is_target_any[i]) {
+        s.unref(s.grads[i]);
+        s.grads[i] = nullptr;
+      }
     }
   }
   std::vector<var<T, D>> out;
@@ -189,6 +228,27 @@ std::vector<var<T, D>> grad(tape& t, var<T, D> y, var<T, D> seed, std::initializ
 template <class T, class D>
 void backward(tape& t, var<T, D> y) {
   detail::sweep<T, D>(t, y, var<T, D>{}, {}, false, true);
+}
+
+/// Backward of a fused op whose kernel gradient is not itself differentiable, for the
+/// create_graph case: `composite(inputs)` rebuilds the op's output from differentiable ops on its
+/// inputs, and the vector-Jacobian product with the incoming gradient is taken through that
+/// recorded rebuild (so it can be differentiated again). Accumulates into every needed input.
+template <class T, class D, class F>
+void composite_backward(backward_context<T, D>& c, std::size_t ninputs, F&& composite) {
+  std::vector<var<T, D>> ins, targets;
+  std::vector<std::size_t> which;
+  for (std::size_t k = 0; k < ninputs; ++k) {
+    ins.push_back(c.input(k));
+    if (c.needs(k)) {
+      targets.push_back(c.input(k));
+      which.push_back(k);
+    }
+  }
+  if (targets.empty()) return;
+  var<T, D> y = composite(ins);
+  auto gs = detail::sweep<T, D>(c.get_tape(), y, c.grad(), std::span<const var<T, D>>(targets), true, false);
+  for (std::size_t j = 0; j < which.size(); ++j) c.accumulate(which[j], gs[j]);
 }
 
 } // namespace hamgen::autodiff

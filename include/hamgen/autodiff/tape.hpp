@@ -45,6 +45,7 @@ struct node_base {
   const char* op = "leaf";
   bool requires_grad = false;
   const void* type_key = nullptr;
+  std::uint32_t sweep_uses = 0; ///< scratch for the reverse sweep (gradient reference count)
   virtual ~node_base() = default;
 };
 
@@ -181,24 +182,26 @@ void check_finite_value(const char* op, std::size_t id, const tensor<T, D>& v) {
                                                  " at element ", i, " of its output of shape ", v.shape()));
   }
 }
+template <class T, class D>
+var<T, D> make_leaf(tape& t, tensor<T, D>&& value, const char* op, bool requires_grad) {
+  auto* n = t.template emplace<node<T, D>>();
+  n->type_key = detail::type_key<T, D>();
+  n->owned = std::move(value);
+  n->value = &n->owned;
+  n->op = op;
+  n->requires_grad = requires_grad;
+  if (t.anomaly()) detail::check_finite_value(n->op, n->id, n->owned);
+  return var<T, D>(n);
+}
 } // namespace detail
 
 template <class T, class D>
 var<T, D> tape::constant(tensor<T, D> value) {
-  auto* n = emplace<node<T, D>>();
-  n->type_key = detail::type_key<T, D>();
-  n->owned = std::move(value);
-  n->value = &n->owned;
-  n->op = "constant";
-  if (anomaly_) detail::check_finite_value(n->op, n->id, n->owned);
-  return var<T, D>(n);
+  return detail::make_leaf(*this, std::move(value), "constant", false);
 }
 template <class T, class D>
 var<T, D> tape::variable(tensor<T, D> value) {
-  var<T, D> v = constant(std::move(value));
-  v.get_node()->op = "variable";
-  v.get_node()->requires_grad = true;
-  return v;
+  return detail::make_leaf(*this, std::move(value), "variable", true);
 }
 template <class T, class D>
 var<T, D> tape::reference(const tensor<T, D>& value, tensor<T, D>* grad_sink) {

@@ -7,11 +7,17 @@
 //             touching the tensor, the ops facade or any layer (design.md §5.2).
 // Requires:   nothing beyond the standard library.
 // Ensures:    device_allocator<cpu_t>::allocate<T>(n) returns a 64-byte aligned buffer of n
-//             elements (nullptr for n == 0); deallocate<T>(p, n) releases it.
+//             elements (nullptr for n == 0); deallocate<T>(p, n) releases it. Buffers up to
+//             cache_max_bytes are recycled through a per-thread cache of power-of-two size classes
+//             (at most cache_blocks_per_class blocks per class), because an autodiff step creates
+//             and frees many small tensors; larger buffers go straight to the heap.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <new>
+#include <vector>
 
 #include <hamgen/core/device.hpp>
 
@@ -25,15 +31,61 @@ template <>
 struct device_allocator<cpu_t> {
   /// Alignment of every buffer: one cache line, enough for AVX2/AVX-512 aligned loads.
   static constexpr std::size_t alignment = 64;
+  static constexpr std::size_t cache_max_bytes = std::size_t(1) << 20;
+  static constexpr std::size_t cache_blocks_per_class = 32;
 
   template <class T>
   static T* allocate(std::size_t n) {
     if (n == 0) return nullptr;
-    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{alignment}));
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes <= cache_max_bytes) {
+      auto& c = cache();
+      const std::size_t k = size_class(bytes);
+      if (!c.free[k].empty()) {
+        void* p = c.free[k].back();
+        c.free[k].pop_back();
+        return static_cast<T*>(p);
+      }
+      return static_cast<T*>(::operator new (class_bytes(k), std::align_val_t{alignment}));
+    }
+    return static_cast<T*>(::operator new (bytes, std::align_val_t{alignment}));
   }
   template <class T>
-  static void deallocate(T* p, std::size_t /*n*/) noexcept {
-    if (p) ::operator delete (static_cast<void*>(p), std::align_val_t{alignment});
+  static void deallocate(T* p, std::size_t n) noexcept {
+    if (!p) return;
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes <= cache_max_bytes) {
+      auto& c = cache();
+      const std::size_t k = size_class(bytes);
+      if (c.free[k].size() < cache_blocks_per_class) {
+        try {
+          c.free[k].push_back(static_cast<void*>(p));
+          return;
+        } catch (...) {
+        }
+      }
+    }
+    ::operator delete (static_cast<void*>(p), std::align_val_t{alignment});
+  }
+
+private:
+  static constexpr std::size_t min_class_bytes = 64;
+  static constexpr std::size_t classes = 15; // 64 B .. 1 MiB
+  static std::size_t size_class(std::size_t bytes) noexcept {
+    const std::size_t b = bytes < min_class_bytes ? min_class_bytes : bytes;
+    return std::size_t(std::bit_width(b - 1)) - 6; // ceil(log2 b) - log2 64
+  }
+  static std::size_t class_bytes(std::size_t k) noexcept { return min_class_bytes << k; }
+  struct block_cache {
+    std::array<std::vector<void*>, classes> free;
+    ~block_cache() {
+      for (auto& v : free)
+        for (void* p : v) ::operator delete (p, std::align_val_t{alignment});
+    }
+  };
+  static block_cache& cache() noexcept {
+    thread_local block_cache c;
+    return c;
   }
 };
 

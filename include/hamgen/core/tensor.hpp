@@ -119,7 +119,8 @@ public:
     return t;
   }
 
-  tensor(const tensor& o) : tensor(o.shape_) {
+  tensor(const tensor& o)
+      : shape_(o.shape_), size_(o.size_), data_(allocator::template allocate<T>(size_)) { // empty stays empty
     if (size_) std::memcpy(data_, o.data_, size_ * sizeof(T));
   }
   tensor(tensor&& o) noexcept

@@ -10,8 +10,9 @@
 //             order p+2 symmetric composition Φ(γ1 h) ∘ Φ(γ0 h) ∘ Φ(γ1 h), γ1 = 1/(2 − 2^{1/(p+1)}),
 //             γ0 = 1 − 2γ1 (Creutz & Gocksch 1989; Suzuki 1990; Yoshida 1990, Phys. Lett. A 150, 262),
 //             merging the touching stages of equal kind, so yoshida6 = triple_jump(yoshida4) has 19
-//             stages, yoshida8 = triple_jump(yoshida6) has 55. Method tags (one per named method) live
-//             in hamgen/integrate/splitting.hpp.
+//             stages, yoshida8 = triple_jump(yoshida6) has 55. Method tags, namespace methods:: (a name
+//             and a table each; formulas and sources in hamgen/integrate/splitting.hpp), are here so
+//             that Eigen-free code (CUDA kernels, hamgen/cuda/integrate.cuh) can use them.
 #pragma once
 
 #include <array>
@@ -112,5 +113,89 @@ constexpr bool palindromic(const tableau<N>& t) {
   }
   return true;
 }
+
+/// Method tags: a name and a constexpr tableau each.
+namespace methods {
+
+struct symplectic_euler_kd {
+  static constexpr const char* name = "symplectic_euler_kd";
+  static constexpr tableau<2> table{{{{stage_kind::kick, 1.0}, {stage_kind::drift, 1.0}}}, 1, false};
+};
+struct symplectic_euler_dk {
+  static constexpr const char* name = "symplectic_euler_dk";
+  static constexpr tableau<2> table{{{{stage_kind::drift, 1.0}, {stage_kind::kick, 1.0}}}, 1, false};
+};
+struct leapfrog_kdk {
+  static constexpr const char* name = "leapfrog";
+  static constexpr tableau<3> table{
+      {{{stage_kind::kick, 0.5}, {stage_kind::drift, 1.0}, {stage_kind::kick, 0.5}}}, 2, true};
+};
+struct leapfrog_dkd {
+  static constexpr const char* name = "leapfrog_dkd";
+  static constexpr tableau<3> table{
+      {{{stage_kind::drift, 0.5}, {stage_kind::kick, 1.0}, {stage_kind::drift, 0.5}}}, 2, true};
+};
+struct yoshida4 {
+  static constexpr const char* name = "yoshida4";
+  static constexpr auto table = triple_jump(leapfrog_kdk::table);
+};
+struct yoshida6 {
+  static constexpr const char* name = "yoshida6";
+  static constexpr auto table = triple_jump(yoshida4::table);
+};
+struct yoshida8 {
+  static constexpr const char* name = "yoshida8";
+  static constexpr auto table = triple_jump(yoshida6::table);
+};
+
+namespace detail {
+inline constexpr double ml_a1 = 0.40518861839525227722, ml_a2 = -0.28714404081652408900;
+inline constexpr double ml_a3 = 0.5 - (ml_a1 + ml_a2);
+inline constexpr double ml_b1 = -3.0 / 73.0, ml_b2 = 17.0 / 59.0;
+inline constexpr double ml_b3 = 1.0 - 2.0 * (ml_b1 + ml_b2);
+inline constexpr double bm_a1 = 0.0792036964311957, bm_a2 = 0.353172906049774, bm_a3 = -0.0420650803577195;
+inline constexpr double bm_a4 = 1.0 - 2.0 * (bm_a1 + bm_a2 + bm_a3);
+inline constexpr double bm_b1 = 0.209515106613362, bm_b2 = -0.143851773179818;
+inline constexpr double bm_b3 = 0.5 - (bm_b1 + bm_b2);
+} // namespace detail
+
+/// McLachlan (1995) 4th order: D a1 K b1 D a2 K b2 D a3 K b3 D a3 K b2 D a2 K b1 D a1.
+struct mclachlan4 {
+  static constexpr const char* name = "mclachlan4";
+  static constexpr tableau<11> table{{{{stage_kind::drift, detail::ml_a1},
+                                       {stage_kind::kick, detail::ml_b1},
+                                       {stage_kind::drift, detail::ml_a2},
+                                       {stage_kind::kick, detail::ml_b2},
+                                       {stage_kind::drift, detail::ml_a3},
+                                       {stage_kind::kick, detail::ml_b3},
+                                       {stage_kind::drift, detail::ml_a3},
+                                       {stage_kind::kick, detail::ml_b2},
+                                       {stage_kind::drift, detail::ml_a2},
+                                       {stage_kind::kick, detail::ml_b1},
+                                       {stage_kind::drift, detail::ml_a1}}},
+                                     4,
+                                     true};
+};
+/// Blanes & Moan (2002) S6, 4th order: D a1 K b1 D a2 K b2 D a3 K b3 D a4 K b3 D a3 K b2 D a2 K b1 D a1.
+struct blanes_moan4 {
+  static constexpr const char* name = "blanes_moan4";
+  static constexpr tableau<13> table{{{{stage_kind::drift, detail::bm_a1},
+                                       {stage_kind::kick, detail::bm_b1},
+                                       {stage_kind::drift, detail::bm_a2},
+                                       {stage_kind::kick, detail::bm_b2},
+                                       {stage_kind::drift, detail::bm_a3},
+                                       {stage_kind::kick, detail::bm_b3},
+                                       {stage_kind::drift, detail::bm_a4},
+                                       {stage_kind::kick, detail::bm_b3},
+                                       {stage_kind::drift, detail::bm_a3},
+                                       {stage_kind::kick, detail::bm_b2},
+                                       {stage_kind::drift, detail::bm_a2},
+                                       {stage_kind::kick, detail::bm_b1},
+                                       {stage_kind::drift, detail::bm_a1}}},
+                                     4,
+                                     true};
+};
+
+} // namespace methods
 
 } // namespace hamgen::integrate

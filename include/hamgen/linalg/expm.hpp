@@ -270,11 +270,12 @@ struct expm_engine {
     }
   }
 
-  // ||A^p||_1 for p = 4, 5 given A, a2 = A^2, a3 = A^3: exact for n <= 8, otherwise a lower estimate by
-  // Hager's (Higham's) 1-norm power method, which uses only matrix-vector products.
+  // ||A^p||_1 for p = 4, 5 given A, a2 = A^2, a3 = A^3: exact for n <= 4, otherwise a lower estimate by
+  // Hager's (Higham's) 1-norm power method (at most 3 sweeps; it usually stops after 2), which uses only
+  // matrix-vector products.
   double power_norm(const M& a, int p) {
     const Eigen::Index n = a.rows();
-    if (n <= 8) {
+    if (n <= 4) {
       t1.noalias() = a2 * (p == 4 ? a2 : a3);
       return one_norm<double>(t1);
     }
@@ -283,7 +284,7 @@ struct expm_engine {
     V x = V::Constant(n, scalar(1) / static_cast<scalar>(n)), y(n), z(n), w(n);
     double est = 0;
     Eigen::Index last = -1;
-    for (int it = 0; it < 5; ++it) {
+    for (int it = 0; it < 3; ++it) {
       w.noalias() = first * x;
       y.noalias() = a2 * w;
       const double e = static_cast<double>(y.cwiseAbs().sum());

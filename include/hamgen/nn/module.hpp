@@ -30,17 +30,16 @@ namespace hamgen::nn {
 template <class T, class D = cpu_t>
 struct parameter {
   tensor<T, D> value;
-  tensor<T, D> grad; ///< same shape as value once bound; backward() adds into it
+  tensor<T, D> grad; ///< empty, or value's shape once backward() reached it (then it adds into it)
 
   parameter() = default;
   explicit parameter(tensor<T, D> v) : value(std::move(v)), grad(tensor<T, D>::zeros(value.shape())) {}
 
   /// The leaf var for this step's graph (no copy of the value).
-  var<T, D> bind(tape& t) {
-    if (grad.shape() != value.shape()) grad = tensor<T, D>::zeros(value.shape());
-    return t.reference(value, &grad);
-  }
-  void zero_grad() { grad = tensor<T, D>::zeros(value.shape()); }
+  var<T, D> bind(tape& t) { return t.reference(value, &grad); }
+  /// Drops the gradient (PyTorch's zero_grad(set_to_none=True)): the next backward() stores its
+  /// result without a memset or an extra pass; optimizers skip parameters with an empty grad.
+  void zero_grad() { grad = tensor<T, D>(); }
 };
 
 namespace detail {
@@ -101,7 +100,7 @@ std::vector<named_parameter<T, D>> named_parameters(M& m, const std::string& pre
   return r;
 }
 
-/// Sets every parameter gradient of m to zero.
+/// Drops every parameter gradient of m (set to empty; an empty gradient counts as zero).
 template <module M>
 void zero_grad(M& m) {
   m.visit_parameters([](const std::string&, auto& p) { p.zero_grad(); }, "");

@@ -1,0 +1,170 @@
+// One training step (forward + backward, loss = Σ y², gradients w.r.t. every parameter and the
+// input, train mode; no optimizer step) of the HGAN/HALO models of ../shared/bench/nn_step_torch.py,
+// built from hamgen::nn layers on the autodiff tape. Names use the peer's bench names and keys
+// (the peer's "bench" field is the model: mlp_bn, dcgan_gen, ...), so compare.py joins them:
+//   <bench>|impl=hamgen|dtype=float32|size=<size>|batch=<batch>
+// Run (2 threads, as the peer with --threads 2):
+//   HAMGEN_NUM_THREADS=2 build/benchmarks/bench_nn_step --benchmark_format=json > nn_step_t2.json
+//   /usr/bin/python3 ../shared/bench/nn_step_torch.py --threads 2 > torch_t2.jsonl
+//   benchmarks/compare.py nn_step_t2.json torch_t2.jsonl --threads 2
+#include <benchmark/benchmark.h>
+
+#include <hamgen/autodiff/functions.hpp>
+#include <hamgen/nn/activation.hpp>
+#include <hamgen/nn/batch_norm.hpp>
+#include <hamgen/nn/conv.hpp>
+#include <hamgen/nn/linear.hpp>
+#include <hamgen/nn/rnn.hpp>
+#include <hamgen/nn/sequential.hpp>
+
+#include <string>
+
+using namespace hamgen;
+namespace ad = hamgen::autodiff;
+using bn2 = nn::batch_norm2d<float>;
+using bn3 = nn::batch_norm3d<float>;
+
+namespace {
+
+constexpr std::size_t nz = 70, ngf = 32, ndf = 32;
+
+template <class Model>
+void step_loop(benchmark::State& st, Model& model, const shape& in_shape, std::uint64_t case_index) {
+  generator g(2027 + case_index);
+  const auto x0 = normal<float>(in_shape, g);
+  model.train(true);
+  for (auto _ : st) {
+    nn::zero_grad(model);
+    tape t;
+    auto x = t.variable(x0);
+    auto y = model.forward(t, x);
+    backward(t, ad::sum(ad::square(y)));
+    benchmark::DoNotOptimize(x.grad().data());
+  }
+}
+
+nn::conv_transpose2d<float> ct(std::size_t in, std::size_t out, std::size_t k, std::size_t s, std::size_t p,
+                               generator& g) {
+  return nn::conv_transpose2d<float>(
+      {.in = in, .out = out, .kernel = k, .stride = s, .padding = p, .bias = false}, g);
+}
+nn::conv2d<float> c2(std::size_t in, std::size_t out, std::size_t k, std::size_t s, std::size_t p,
+                     generator& g, bool bias = false) {
+  return nn::conv2d<float>({.in = in, .out = out, .kernel = k, .stride = s, .padding = p, .bias = bias}, g);
+}
+nn::conv3d<float> c3(std::size_t in, std::size_t out, generator& g) {
+  return nn::conv3d<float>({.in = in, .out = out, .kernel = 4, .stride = 2, .padding = 1, .bias = false}, g);
+}
+bn2 b2(std::size_t c) { return bn2({.features = c}); }
+bn3 b3(std::size_t c) { return bn3({.features = c}); }
+const nn::leaky_relu lrelu{{.slope = 0.2}};
+
+void mlp_bn(benchmark::State& st) {
+  generator g(0);
+  nn::sequential m{
+      nn::linear<float>({.in = 256, .out = 4096}, g),  nn::batch_norm1d<float>({.features = 4096}), lrelu,
+      nn::linear<float>({.in = 4096, .out = 2048}, g), nn::batch_norm1d<float>({.features = 2048}), lrelu};
+  step_loop(st, m, {24, 256}, 0);
+}
+void dcgan_gen_96(benchmark::State& st) {
+  generator g(0);
+  nn::sequential m{ct(nz, 8 * ngf, 6, 1, 0, g),      b2(8 * ngf), nn::relu{},
+                   ct(8 * ngf, 4 * ngf, 4, 2, 1, g), b2(4 * ngf), nn::relu{},
+                   ct(4 * ngf, 2 * ngf, 4, 2, 1, g), b2(2 * ngf), nn::relu{},
+                   ct(2 * ngf, ngf, 4, 2, 1, g),     b2(ngf),     nn::relu{},
+                   ct(ngf, 3, 4, 2, 1, g),           nn::tanh{}};
+  step_loop(st, m, {16, nz, 1, 1}, 1);
+}
+void dcgan_gen_32(benchmark::State& st) {
+  generator g(0);
+  nn::sequential m{ct(nz, 4 * ngf, 4, 1, 0, g),      b2(4 * ngf), nn::relu{},
+                   ct(4 * ngf, 2 * ngf, 4, 2, 1, g), b2(2 * ngf), nn::relu{},
+                   ct(2 * ngf, ngf, 4, 2, 1, g),     b2(ngf),     nn::relu{},
+                   ct(ngf, 3, 4, 2, 1, g),           nn::tanh{}};
+  step_loop(st, m, {16, nz, 1, 1}, 2);
+}
+void dcgan_disc_96(benchmark::State& st) {
+  generator g(0);
+  nn::sequential m{c2(3, ndf, 4, 2, 1, g),
+                   lrelu,
+                   c2(ndf, 2 * ndf, 4, 2, 1, g),
+                   b2(2 * ndf),
+                   lrelu,
+                   c2(2 * ndf, 4 * ndf, 4, 2, 1, g),
+                   b2(4 * ndf),
+                   lrelu,
+                   c2(4 * ndf, 8 * ndf, 4, 2, 1, g),
+                   b2(8 * ndf),
+                   lrelu,
+                   c2(8 * ndf, 1, 6, 1, 0, g),
+                   nn::sigmoid{}};
+  step_loop(st, m, {16, 3, 96, 96}, 3);
+}
+void dcgan_disc_32(benchmark::State& st) {
+  generator g(0);
+  nn::sequential m{c2(3, ndf, 4, 2, 1, g),
+                   lrelu,
+                   c2(ndf, 2 * ndf, 4, 2, 1, g),
+                   b2(2 * ndf),
+                   lrelu,
+                   c2(2 * ndf, 4 * ndf, 4, 2, 1, g),
+                   b2(4 * ndf),
+                   lrelu,
+                   c2(4 * ndf, 1, 4, 1, 0, g),
+                   nn::sigmoid{}};
+  step_loop(st, m, {16, 3, 32, 32}, 4);
+}
+template <std::size_t Size>
+void video_disc(benchmark::State& st) {
+  generator g(0);
+  const std::size_t flat = 8 * ndf * 1 * (Size / 16) * (Size / 16);
+  nn::sequential m{c3(3, ndf, g),
+                   lrelu,
+                   c3(ndf, 2 * ndf, g),
+                   b3(2 * ndf),
+                   lrelu,
+                   c3(2 * ndf, 4 * ndf, g),
+                   b3(4 * ndf),
+                   lrelu,
+                   c3(4 * ndf, 8 * ndf, g),
+                   b3(8 * ndf),
+                   lrelu,
+                   nn::flatten{},
+                   nn::linear<float>({.in = flat, .out = 1}, g),
+                   nn::sigmoid{}};
+  step_loop(st, m, {16, 3, 16, Size, Size}, Size == 96 ? 5 : 6);
+}
+void lstm(benchmark::State& st) {
+  generator g(0);
+  nn::lstm<float> m({.input = 2048, .hidden = 128, .layers = 2, .batch_first = true, .bidirectional = true},
+                    g);
+  step_loop(st, m, {24, 8, 2048}, 7);
+}
+void halo_conv(benchmark::State& st) {
+  generator g(0);
+  nn::sequential m{
+      c2(3, 256, 5, 1, 2, g, true),   b2(256), lrelu, c2(256, 256, 5, 2, 2, g, true), b2(256), lrelu,
+      c2(256, 256, 5, 2, 2, g, true), b2(256), lrelu, c2(256, 256, 5, 2, 2, g, true), b2(256), lrelu,
+      c2(256, 256, 5, 1, 2, g, true), b2(256), lrelu};
+  step_loop(st, m, {8, 3, 64, 64}, 8);
+}
+
+void reg(const char* name, void (*fn)(benchmark::State&)) {
+  benchmark::RegisterBenchmark(name, fn)->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+[[maybe_unused]] const bool registered = [] {
+  reg("mlp_bn|impl=hamgen|dtype=float32|size=256|batch=24", mlp_bn);
+  reg("dcgan_gen|impl=hamgen|dtype=float32|size=96|batch=16", dcgan_gen_96);
+  reg("dcgan_gen|impl=hamgen|dtype=float32|size=32|batch=16", dcgan_gen_32);
+  reg("dcgan_disc|impl=hamgen|dtype=float32|size=96|batch=16", dcgan_disc_96);
+  reg("dcgan_disc|impl=hamgen|dtype=float32|size=32|batch=16", dcgan_disc_32);
+  reg("video_disc|impl=hamgen|dtype=float32|size=96|batch=16", video_disc<96>);
+  reg("video_disc|impl=hamgen|dtype=float32|size=32|batch=16", video_disc<32>);
+  reg("lstm|impl=hamgen|dtype=float32|size=2048|batch=24", lstm);
+  reg("halo_conv|impl=hamgen|dtype=float32|size=64|batch=8", halo_conv);
+  return true;
+}();
+
+} // namespace
+
+BENCHMARK_MAIN();
