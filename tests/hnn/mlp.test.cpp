@@ -1,0 +1,140 @@
+// Tests for hamgen/hnn/mlp.hpp: taped forward == fused kernels (forward, backward, input gradient and
+// its adjoint) for every activation; initialisation bounds; errors.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include <hamgen/autodiff/grad.hpp>
+#include <hamgen/hnn/mlp.hpp>
+
+using namespace hamgen;
+namespace ad = hamgen::autodiff;
+
+namespace {
+/// Parameters whose gradient was dropped (zero_grad) or never written read as zeros.
+template <class M>
+void densify(M& m) {
+  m.visit_parameters(
+      [](const std::string&, auto& p) {
+        if (p.grad.shape() != p.value.shape())
+          p.grad = std::decay_t<decltype(p.grad)>::zeros(p.value.shape());
+      },
+      "");
+}
+} // namespace
+
+TEST_CASE("hnn::mlp: fused forward/backward equal the taped network", "[hnn][mlp]") {
+  for (auto act : {hnn::activation::relu, hnn::activation::tanh, hnn::activation::softplus}) {
+    INFO(hnn::to_string(act));
+    generator g(1);
+    hnn::mlp<double> m({.in = 3, .hidden = {5, 4}, .out = 2, .act = act}, g);
+    tensor<double> x({4, 3}), w({4, 2});
+    for (auto& v : x) v = g.normal();
+    for (auto& v : w) v = g.normal();
+    m.zero_grad();
+    tape t;
+    auto xv = t.variable(x);
+    auto y = m.forward(t, xv);
+    backward(t, ad::sum(ad::mul_const(y, w)));
+    densify(m);
+    std::vector<tensor<double>> ref;
+    m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { ref.push_back(p.grad); }, "");
+    m.zero_grad();
+    hnn::detail::mlp_cache<double> c;
+    hnn::detail::mlp_scratch<double> s;
+    c.resize(m.options(), 4, false);
+    c.x = Eigen::Map<const hnn::detail::mat<double>>(x.data(), 3, 4);
+    hnn::detail::mlp_kernels<double>::hidden_forward(m, c);
+    hnn::detail::mat<double> out(2, 4), xbar(3, 4);
+    hnn::detail::mlp_kernels<double>::output(m, c, out);
+    for (std::size_t b = 0; b < 4; ++b)
+      for (std::size_t j = 0; j < 2; ++j)
+        REQUIRE(out(Eigen::Index(j), Eigen::Index(b)) == Approx(y.value()(b, j)).epsilon(1e-13));
+    hnn::detail::mat<double> ybar = Eigen::Map<const hnn::detail::mat<double>>(w.data(), 2, 4);
+    hnn::detail::mlp_kernels<double>::backward(m, c, ybar, &xbar, false, s);
+    densify(m);
+    std::size_t k = 0;
+    m.visit_parameters(
+        [&](const std::string& name, nn::parameter<double>& p) {
+          INFO(name);
+          for (std::size_t i = 0; i < p.grad.size(); ++i)
+            REQUIRE(p.grad[i] == Approx(ref[k][i]).epsilon(1e-12).margin(1e-14));
+          ++k;
+        },
+        "");
+    for (std::size_t b = 0; b < 4; ++b)
+      for (std::size_t j = 0; j < 3; ++j)
+        REQUIRE(xbar(Eigen::Index(j), Eigen::Index(b)) ==
+                Approx(xv.grad()(b, j)).epsilon(1e-12).margin(1e-14));
+  }
+}
+
+TEST_CASE("hnn::mlp: fused input gradient and its adjoint equal engine double backprop", "[hnn][mlp]") {
+  for (auto act : {hnn::activation::relu, hnn::activation::tanh, hnn::activation::softplus}) {
+    INFO(hnn::to_string(act));
+    generator g(2);
+    hnn::mlp<double> m({.in = 4, .hidden = {6, 5, 3}, .out = 1, .act = act}, g);
+    tensor<double> x({3, 4}), w({3, 2});
+    for (auto& v : x) v = g.normal();
+    for (auto& v : w) v = g.normal();
+    // L = Σ w ⊙ (∂f/∂x)[:, 1:3]
+    m.zero_grad();
+    tape t;
+    auto xv = t.variable(x);
+    auto gx = grad(t, ad::sum(m.forward(t, xv)), {xv}, {.create_graph = true})[0];
+    backward(t, ad::sum(ad::mul_const(ad::slice(gx, 1, 1, 3), w)));
+    densify(m);
+    std::vector<tensor<double>> ref;
+    m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { ref.push_back(p.grad); }, "");
+    m.zero_grad();
+    hnn::detail::mlp_cache<double> c;
+    hnn::detail::mlp_scratch<double> s;
+    c.resize(m.options(), 3, true);
+    c.x = Eigen::Map<const hnn::detail::mat<double>>(x.data(), 4, 3);
+    hnn::detail::mat<double> gpart(2, 3), xbar = hnn::detail::mat<double>::Zero(4, 3);
+    hnn::detail::mlp_kernels<double>::input_gradient(m, c, 1, 2, gpart);
+    for (std::size_t b = 0; b < 3; ++b)
+      for (std::size_t j = 0; j < 2; ++j)
+        REQUIRE(gpart(Eigen::Index(j), Eigen::Index(b)) == Approx(gx.value()(b, 1 + j)).epsilon(1e-13));
+    hnn::detail::mat<double> gbar = Eigen::Map<const hnn::detail::mat<double>>(w.data(), 2, 3);
+    const bool touched = hnn::detail::mlp_kernels<double>::input_gradient_adjoint(m, c, 1, 2, gbar, &xbar, s);
+    REQUIRE(touched == (act != hnn::activation::relu));
+    densify(m);
+    std::size_t k = 0;
+    m.visit_parameters(
+        [&](const std::string& name, nn::parameter<double>& p) {
+          INFO(name);
+          for (std::size_t i = 0; i < p.grad.size(); ++i)
+            REQUIRE(p.grad[i] == Approx(ref[k][i]).epsilon(1e-12).margin(1e-14));
+          ++k;
+        },
+        "");
+    if (act == hnn::activation::relu) { // ∇ₓf is piecewise constant: no gradient reaches x
+      REQUIRE(xbar.norm() == 0.0);
+      continue;
+    }
+    for (std::size_t b = 0; b < 3; ++b)
+      for (std::size_t j = 0; j < 4; ++j)
+        REQUIRE(xbar(Eigen::Index(j), Eigen::Index(b)) ==
+                Approx(xv.grad()(b, j)).epsilon(1e-12).margin(1e-14));
+  }
+}
+
+TEST_CASE("hnn::mlp: Xavier-uniform initialisation bounds, names and errors", "[hnn][mlp]") {
+  generator g(3);
+  hnn::mlp<float> m({.in = 20, .hidden = {100, 100}, .out = 1}, g);
+  const double a = std::sqrt(6.0 / 120.0);
+  for (float v : m.weights[0].value) REQUIRE(std::abs(v) <= a);
+  const double bb = 1.0 / std::sqrt(20.0);
+  for (float v : m.biases[0].value) REQUIRE(std::abs(v) <= bb);
+  std::vector<std::string> names;
+  m.visit_parameters([&](const std::string& n, nn::parameter<float>&) { names.push_back(n); }, "");
+  REQUIRE(names ==
+          std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"});
+  REQUIRE_THROWS_WITH(hnn::mlp<float>({.in = 0}), Catch::Contains("hnn::mlp"));
+  REQUIRE_THROWS_WITH(hnn::activation_from_string("gelu"), Catch::Contains("gelu"));
+  REQUIRE(hnn::activation_from_string("softplus") == hnn::activation::softplus);
+  tape t;
+  auto x = t.variable(tensor<float>::zeros({2, 3}));
+  REQUIRE_THROWS_WITH(m.forward(t, x), Catch::Contains("hnn::mlp::forward"));
+}
