@@ -18,7 +18,10 @@
 using namespace hamgen;
 
 int main(int argc, char** argv) {
-  const std::filesystem::path out = argc > 1 ? argv[1] : ".";
+  // hamgen_hnn_demo [--out] DIR   (DIR defaults to the current folder)
+  std::filesystem::path out = ".";
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) != "--out") out = argv[i];
   std::filesystem::create_directories(out);
   auto energy = [](double q, double p) { return 6.0 * (1 - std::cos(q)) + 0.5 * p * p; };
   generator g(2019);
