@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .devdeps
-for pkg in libeigen3-dev xtensor-dev libxtensor-dev xtl-dev libxsimd-dev catch2 libgif-dev libgif7; do
+for pkg in libeigen3-dev xtensor-dev libxtensor-dev xtl-dev libxsimd-dev catch2 libgif-dev libgif7 nlohmann-json3-dev; do
   dpkg -L "$pkg" | while read -r f; do
     [[ (-f "$f" || -L "$f") && "$f" != /usr/share/doc/* ]] || continue
     mkdir -p ".devdeps$(dirname "$f")"
