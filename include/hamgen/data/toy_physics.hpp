@@ -399,7 +399,11 @@ private:
 
   template <class H, class S>
   void fill_dx_dt(const H& h, const std::vector<double>& x, std::vector<double>& dx) const {
-    const auto d = x.size() / o_.frames / 2;
+    // A fixed-size state knows its own size (and g++ 13 then sees the loop bounds).
+    constexpr auto fixed = S::SizeAtCompileTime;
+    const std::size_t d = fixed > 0 ? static_cast<std::size_t>(fixed) : x.size() / o_.frames / 2;
+    HAMGEN_CHECK_SHAPE(x.size() == o_.frames * 2 * d, "toy_physics::fill_dx_dt: ", x.size(),
+                       " state values for ", o_.frames, " frames of ", 2 * d);
     dx.assign(x.size(), 0.0);
     S q(static_cast<Eigen::Index>(d)), p(static_cast<Eigen::Index>(d));
     for (std::size_t t = 0; t < o_.frames; ++t) {

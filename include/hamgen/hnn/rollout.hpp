@@ -221,7 +221,8 @@ rollout_result<typename H::value_type> rollout(tape& t, H& h, const var<typename
   H* hp = &h;
   var<T> out = record(t, "hnn_rollout", std::move(flat), std::span<const var<T>>(inputs),
                       [fr, hp, params, ns, B, n](autodiff::backward_context<T, cpu_t>& c) {
-                        const tensor<T>& g = c.grad().value();
+                        const var<T> grad_out = c.grad(); // the node owns the value
+                        const tensor<T>& g = grad_out.value();
                         std::vector<tensor<T>> saved(params.size());
                         for (std::size_t k = 0; k < params.size(); ++k) {
                           saved[k] = tensor<T>::zeros(params[k]->value.shape());
