@@ -12,16 +12,18 @@ function(run)
 endfunction()
 
 set(consumer ${HAMGEN_SRC}/tests/package/consumer)
+string(REPLACE "|" ";" prefixes "${PREFIXES}")
 if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} --install ${HAMGEN_BUILD} --prefix ${WORK}/prefix)
   if(NOT EXISTS ${WORK}/prefix/include/hamgen/hamgen.hpp)
     message(FATAL_ERROR "package test: headers were not installed under ${WORK}/prefix")
   endif()
   run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/build -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release
-      -DHAMGEN_CONSUMER_MODE=find_package -DCMAKE_PREFIX_PATH=${WORK}/prefix)
+      -DHAMGEN_CONSUMER_MODE=find_package "-DCMAKE_PREFIX_PATH=${WORK}/prefix;${prefixes}")
 else()
   run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/build -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release
-      -DHAMGEN_CONSUMER_MODE=add_subdirectory -DHAMGEN_SOURCE=${HAMGEN_SRC} -DHAMGEN_ENABLE_CUDA=OFF)
+      -DHAMGEN_CONSUMER_MODE=add_subdirectory -DHAMGEN_SOURCE=${HAMGEN_SRC} -DHAMGEN_ENABLE_CUDA=OFF
+      "-DCMAKE_PREFIX_PATH=${prefixes}")
 endif()
 run(${CMAKE_COMMAND} --build ${WORK}/build)
 run(${WORK}/build/consumer)
