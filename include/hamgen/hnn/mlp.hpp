@@ -195,32 +195,67 @@ void apply_activation(activation act, const mat<T>& z, mat<T>& a, mat<T>& s1, ma
   }
 }
 
+/// relu helpers written as plain loops over contiguous storage (compilers vectorise the compare and
+/// blend; Eigen 3.4's select() is scalar).
+template <class T>
+void relu_inplace(mat<T>& a) {
+  T* p = a.data();
+  const Eigen::Index n = a.size();
+  for (Eigen::Index i = 0; i < n; ++i) p[i] = p[i] > T(0) ? p[i] : T(0);
+}
+/// out = [a > 0] ⊙ d (relu' from the stored activation; out may alias d).
+template <class T>
+void relu_mask(const mat<T>& a, const mat<T>& d, mat<T>& out) {
+  out.resize(d.rows(), d.cols());
+  const T* pa = a.data();
+  const T* pd = d.data();
+  T* po = out.data();
+  const Eigen::Index n = d.size();
+  for (Eigen::Index i = 0; i < n; ++i) po[i] = pa[i] > T(0) ? pd[i] : T(0);
+}
+/// out(:, b) = [a(:, b) > 0] ⊙ w for every column b.
+template <class T, class W>
+void relu_mask_broadcast(const mat<T>& a, const W& w, mat<T>& out) {
+  out.resize(a.rows(), a.cols());
+  const Eigen::Index r = a.rows();
+  for (Eigen::Index b = 0; b < a.cols(); ++b) {
+    const T* pa = a.data() + b * r;
+    T* po = out.data() + b * r;
+    for (Eigen::Index i = 0; i < r; ++i) po[i] = pa[i] > T(0) ? w[i] : T(0);
+  }
+}
+
 /// Per-evaluation cache of the fused kernels (one per forward evaluation kept for the backward).
+/// For relu only x, a and delta are kept: σ'(z) = [a > 0] is read back from the activation.
 template <class T>
 struct mlp_cache {
-  mat<T> x;                  ///< input [in x B]
-  std::vector<mat<T>> a;     ///< σ(z_l) [w_l x B]
-  std::vector<mat<T>> s1;    ///< σ'(z_l)
-  std::vector<mat<T>> s2;    ///< σ''(z_l) (not for relu)
-  std::vector<mat<T>> u;     ///< scalar-output input-gradient pass: u_l = W_{l+1}ᵀ δ_{l+1} (u_L = w_out)
+  mat<T> x;               ///< input [in x B]
+  std::vector<mat<T>> a;  ///< σ(z_l) [w_l x B]
+  std::vector<mat<T>> s1; ///< σ'(z_l) (not for relu)
+  std::vector<mat<T>> s2; ///< σ''(z_l) (not for relu)
+  std::vector<mat<T>> u;  ///< scalar-output input-gradient pass: u_l = W_{l+1}ᵀ δ_{l+1} (u_L = w_out; not
+                          ///< for relu)
   std::vector<mat<T>> delta; ///< δ_l = σ'(z_l) ⊙ u_l
   mat<T> z;                  ///< scratch
 
   void resize(const mlp_options& o, Eigen::Index batch, bool input_gradient) {
     const std::size_t L = o.hidden.size();
+    const bool smooth = o.act != activation::relu;
     x.resize(Eigen::Index(o.in), batch);
     a.resize(L);
-    s1.resize(L);
-    s2.resize(o.act == activation::relu ? 0 : L);
-    u.resize(input_gradient ? L : 0);
+    s1.resize(smooth ? L : 0);
+    s2.resize(smooth ? L : 0);
+    u.resize(input_gradient && smooth ? L : 0);
     delta.resize(input_gradient ? L : 0);
     for (std::size_t l = 0; l < L; ++l) {
       const auto w = Eigen::Index(o.hidden[l]);
       a[l].resize(w, batch);
-      s1[l].resize(w, batch);
-      if (!s2.empty()) s2[l].resize(w, batch);
+      if (smooth) {
+        s1[l].resize(w, batch);
+        s2[l].resize(w, batch);
+      }
       if (input_gradient) {
-        u[l].resize(w, batch);
+        if (smooth) u[l].resize(w, batch);
         delta[l].resize(w, batch);
       }
     }
@@ -236,37 +271,56 @@ struct mlp_scratch {
 
 template <class T>
 struct mlp_kernels {
-  /// Hidden layers of the forward pass on c.x (already filled): fills a, s1, s2.
+  /// Hidden layers of the forward pass on c.x (already filled): fills a (and s1, s2 unless relu).
+  /// The bias is written first and the product accumulated onto it (no zero fill, no bias pass).
   static void hidden_forward(const mlp<T>& m, mlp_cache<T>& c) {
     const auto& o = m.options();
     const std::size_t L = o.hidden.size();
     for (std::size_t l = 0; l < L; ++l) {
       const mat<T>& in = l == 0 ? c.x : c.a[l - 1];
-      c.z.resize(Eigen::Index(o.hidden[l]), in.cols());
-      c.z.noalias() = wmap(m.weights[l]) * in;
-      c.z.colwise() += cvec_map<T>(m.biases[l].value.data(), c.z.rows());
-      apply_activation(o.act, c.z, c.a[l], c.s1[l], c.s2.empty() ? nullptr : &c.s2[l]);
+      const auto w = Eigen::Index(o.hidden[l]);
+      const auto bias = cvec_map<T>(m.biases[l].value.data(), w);
+      if (o.act == activation::relu) {
+        c.a[l].resize(w, in.cols());
+        c.a[l].colwise() = bias;
+        c.a[l].noalias() += wmap(m.weights[l]) * in;
+        relu_inplace(c.a[l]);
+      } else {
+        c.z.resize(w, in.cols());
+        c.z.colwise() = bias;
+        c.z.noalias() += wmap(m.weights[l]) * in;
+        apply_activation(o.act, c.z, c.a[l], c.s1[l], &c.s2[l]);
+      }
     }
+  }
+
+  /// d ⊙= σ'(z_l).
+  static void times_derivative(activation act, const mlp_cache<T>& c, std::size_t l, mat<T>& d) {
+    if (act == activation::relu)
+      relu_mask(c.a[l], d, d);
+    else
+      d.array() *= c.s1[l].array();
   }
 
   /// Vector output: y [out x B] = W_L a_{L-1} + b_L after hidden_forward.
   template <class Y>
   static void output(const mlp<T>& m, const mlp_cache<T>& c, Y&& y) {
     const std::size_t L = m.options().hidden.size();
-    y.noalias() = wmap(m.weights[L]) * c.a[L - 1];
-    y.colwise() += cvec_map<T>(m.biases[L].value.data(), y.rows());
+    y.colwise() = cvec_map<T>(m.biases[L].value.data(), y.rows());
+    y.noalias() += wmap(m.weights[L]) * c.a[L - 1];
   }
 
   /// Backward of the vector output: ybar [out x B] -> parameter gradients (+=) and xbar (= or +=).
   template <class YB, class XB>
   static void backward(mlp<T>& m, const mlp_cache<T>& c, const YB& ybar, XB* xbar, bool accumulate_x,
                        mlp_scratch<T>& s) {
+    const auto act = m.options().act;
     const std::size_t L = m.options().hidden.size();
     gmap(m.weights[L]).noalias() += ybar * c.a[L - 1].transpose();
     bgmap(m.biases[L]) += ybar.rowwise().sum();
     s.d.noalias() = wmap(m.weights[L]).transpose() * ybar;
     for (std::size_t l = L; l-- > 0;) {
-      s.d.array() *= c.s1[l].array(); // now z̄_l
+      times_derivative(act, c, l, s.d); // now z̄_l
       const mat<T>& in = l == 0 ? c.x : c.a[l - 1];
       gmap(m.weights[l]).noalias() += s.d * in.transpose();
       bgmap(m.biases[l]) += s.d.rowwise().sum();
@@ -288,11 +342,19 @@ struct mlp_kernels {
     const std::size_t L = m.options().hidden.size();
     hidden_forward(m, c);
     const auto wout = cvec_map<T>(m.weights[L].value.data(), Eigen::Index(m.weights[L].value.size()));
-    c.u[L - 1].colwise() = wout;
-    c.delta[L - 1].array() = c.s1[L - 1].array().colwise() * wout.array();
-    for (std::size_t l = L - 1; l > 0; --l) {
-      c.u[l - 1].noalias() = wmap(m.weights[l]).transpose() * c.delta[l];
-      c.delta[l - 1].array() = c.s1[l - 1].array() * c.u[l - 1].array();
+    if (m.options().act == activation::relu) {
+      relu_mask_broadcast(c.a[L - 1], wout, c.delta[L - 1]);
+      for (std::size_t l = L - 1; l > 0; --l) {
+        c.delta[l - 1].noalias() = wmap(m.weights[l]).transpose() * c.delta[l];
+        relu_mask(c.a[l - 1], c.delta[l - 1], c.delta[l - 1]);
+      }
+    } else {
+      c.u[L - 1].colwise() = wout;
+      c.delta[L - 1].array() = c.s1[L - 1].array().colwise() * wout.array();
+      for (std::size_t l = L - 1; l > 0; --l) {
+        c.u[l - 1].noalias() = wmap(m.weights[l]).transpose() * c.delta[l];
+        c.delta[l - 1].array() = c.s1[l - 1].array() * c.u[l - 1].array();
+      }
     }
     g.noalias() = wmap(m.weights[0]).middleCols(r0, nr).transpose() * c.delta[0];
   }
@@ -310,11 +372,13 @@ struct mlp_kernels {
     s.d.noalias() = wmap(m.weights[0]).middleCols(r0, nr) * gbar; // δ̄_1
     if (smooth) s.zbar.resize(L);
     for (std::size_t l = 0; l < L; ++l) {
-      s.ubar.resize(s.d.rows(), s.d.cols());
-      s.ubar.array() = c.s1[l].array() * s.d.array();
       if (smooth) {
+        s.ubar.resize(s.d.rows(), s.d.cols());
+        s.ubar.array() = c.s1[l].array() * s.d.array();
         s.zbar[l].resize(s.d.rows(), s.d.cols());
         s.zbar[l].array() = c.s2[l].array() * c.u[l].array() * s.d.array();
+      } else {
+        relu_mask(c.a[l], s.d, s.ubar);
       }
       if (l + 1 < L) {
         gmap(m.weights[l + 1]).noalias() += c.delta[l + 1] * s.ubar.transpose();
