@@ -17,6 +17,8 @@
 #include <hamgen/nn/rnn.hpp>
 #include <hamgen/nn/sequential.hpp>
 
+#include <dlfcn.h>
+
 #include <string>
 
 using namespace hamgen;
@@ -28,11 +30,28 @@ namespace {
 
 constexpr std::size_t nz = 70, ngf = 32, ndf = 32;
 
+// Peak heap of the training steps when benchmarks/heap_peak.cpp is preloaded (LD_PRELOAD): reset
+// after the model and its input exist (and the allocator's block cache went back to the heap), read
+// after the timed steps: the counter step_heap_bytes = the most bytes the steps held at once
+// (activations, gradients, workspaces). nn_step_memory.py measures the peer the same way.
+struct heap_probe {
+  using reset_fn = void (*)();
+  using get_fn = long long (*)();
+  reset_fn reset = reinterpret_cast<reset_fn>(dlsym(RTLD_DEFAULT, "heap_peak_reset"));
+  get_fn get = reinterpret_cast<get_fn>(dlsym(RTLD_DEFAULT, "heap_peak_get"));
+};
+
 template <class Model>
 void step_loop(benchmark::State& st, Model& model, const shape& in_shape, std::uint64_t case_index) {
   generator g(2027 + case_index);
   const auto x0 = normal<float>(in_shape, g);
   model.train(true);
+  static const heap_probe probe;
+  if (probe.reset) {
+    nn::zero_grad(model); // no gradient buffers before the steps (as a fresh torch model)
+    device_allocator<cpu_t>::release_cached();
+    probe.reset();
+  }
   for (auto _ : st) {
     nn::zero_grad(model);
     tape t;
@@ -41,6 +60,7 @@ void step_loop(benchmark::State& st, Model& model, const shape& in_shape, std::u
     backward(t, ad::sum(ad::square(y)));
     benchmark::DoNotOptimize(x.grad().data());
   }
+  if (probe.get) st.counters["step_heap_bytes"] = double(probe.get());
 }
 
 nn::conv_transpose2d<float> ct(std::size_t in, std::size_t out, std::size_t k, std::size_t s, std::size_t p,

@@ -20,3 +20,18 @@ TEST_CASE("cpu allocator returns aligned, reusable buffers", "[core]") {
   A::deallocate(b, 120);
   CHECK(A::allocate<float>(0) == nullptr);
 }
+
+TEST_CASE("cpu allocator cache can be released", "[core]") {
+  using A = hamgen::device_allocator<hamgen::cpu_t>;
+  A::release_cached();
+  CHECK(A::cached_bytes() == 0);
+  float* a = A::allocate<float>(1000); // 4000 bytes -> the 4096-byte class
+  A::deallocate(a, 1000);
+  CHECK(A::cached_bytes() == 4096);
+  A::release_cached();
+  CHECK(A::cached_bytes() == 0);
+  float* b = A::allocate<float>(10);
+  CHECK(reinterpret_cast<std::uintptr_t>(b) % A::alignment == 0);
+  A::deallocate(b, 10);
+  CHECK(A::cached_bytes() == 64);
+}

@@ -67,6 +67,19 @@ struct device_allocator<cpu_t> {
     }
     ::operator delete (static_cast<void*>(p), std::align_val_t{alignment});
   }
+  /// Returns the calling thread's cached blocks to the heap (e.g. before measuring peak memory).
+  static void release_cached() noexcept {
+    for (auto& v : cache().free) {
+      for (void* p : v) ::operator delete (p, std::align_val_t{alignment});
+      v.clear();
+    }
+  }
+  /// Bytes held in the calling thread's cache.
+  static std::size_t cached_bytes() noexcept {
+    std::size_t b = 0;
+    for (std::size_t k = 0; k < classes; ++k) b += cache().free[k].size() * class_bytes(k);
+    return b;
+  }
 
 private:
   static constexpr std::size_t min_class_bytes = 64;

@@ -1,0 +1,152 @@
+// bench_peak: this machine's FMA peak on one core and the fraction of it that hamgen's GEMM reaches,
+// for issue 4's goal "GEMM-bound layers at >= 70 % of this machine's FMA peak".
+//   fma_peak|dtype=...      12 independent chains of 256-bit fused multiply-adds (AVX2 + FMA):
+//                           the throughput bound of the core (2 flops per lane per FMA).
+//   gemm|dtype=...|m,n,k    backend::cpu::gemm (the product every Linear/conv layer calls) at a large
+//                           square size and at the GEMMs of the mlp_bn step (Linear 4096 -> 2048 and
+//                           256 -> 4096, batch 24: forward, input gradient, weight gradient).
+// Counters: flops (rate, flop/s) and pct_peak (100 * rate / the fma_peak of the same dtype, measured
+// once at start-up in this process). Run single-threaded:
+//   HAMGEN_NUM_THREADS=1 build/bench/benchmarks/bench_peak
+#include <hamgen/backend/cpu/gemm.hpp>
+
+#include <benchmark/benchmark.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace cpu = hamgen::backend::cpu;
+using cpu::index_t;
+
+namespace {
+
+// n rounds of 12 independent 256-bit FMA chains; returns a value depending on every lane so nothing
+// is optimised away. Flops = n * 12 * lanes * 2.
+__attribute__((target("avx2,fma"))) float fma_loop(std::int64_t n, float seed) {
+  __m256 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(seed + float(i));
+  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  for (std::int64_t r = 0; r < n; ++r)
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+  __m256 s = acc[0];
+  for (int i = 1; i < 12; ++i) s = _mm256_add_ps(s, acc[i]);
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  return out[0] + out[7];
+}
+__attribute__((target("avx2,fma"))) double fma_loop(std::int64_t n, double seed) {
+  __m256d acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_pd(seed + double(i));
+  const __m256d a = _mm256_set1_pd(0.999999999), b = _mm256_set1_pd(1e-12);
+  for (std::int64_t r = 0; r < n; ++r)
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_pd(acc[i], a, b);
+  __m256d s = acc[0];
+  for (int i = 1; i < 12; ++i) s = _mm256_add_pd(s, acc[i]);
+  double out[4];
+  _mm256_storeu_pd(out, s);
+  return out[0] + out[3];
+}
+
+template <class T>
+constexpr int lanes = 32 / int(sizeof(T));
+
+template <class T>
+double flops_per_round() {
+  return 12.0 * lanes<T> * 2.0;
+}
+
+/// Best of 5 runs of ~40 ms each: the peak flop/s of one core for T.
+template <class T>
+double measured_peak() {
+  static const double peak = [] {
+    double best = 0;
+    const std::int64_t n = 4'000'000;
+    for (int rep = 0; rep < 5; ++rep) {
+      const auto t0 = std::chrono::steady_clock::now();
+      benchmark::DoNotOptimize(fma_loop(n, T(rep)));
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      best = std::max(best, double(n) * flops_per_round<T>() / s);
+    }
+    return best;
+  }();
+  return peak;
+}
+
+template <class T>
+std::vector<T> rnd(std::size_t n, unsigned seed) {
+  std::mt19937 g(seed);
+  std::uniform_real_distribution<T> d(T(-1), T(1));
+  std::vector<T> v(n);
+  for (auto& e : v) e = d(g);
+  return v;
+}
+
+// C (m x n) = op(A) op(B), row-major, as backend::cpu::gemm computes it for the layers.
+template <class T>
+void gemm_case(benchmark::State& st, bool ta, bool tb, index_t m, index_t n, index_t k) {
+  const auto a = rnd<T>(std::size_t(m * k), 1), b = rnd<T>(std::size_t(k * n), 2);
+  std::vector<T> c(std::size_t(m * n));
+  const index_t lda = ta ? m : k, ldb = tb ? k : n;
+  for (auto _ : st) {
+    cpu::gemm<T>(ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  const double flop = 2.0 * double(m) * double(n) * double(k);
+  st.counters["flops"] = benchmark::Counter(flop * double(st.iterations()), benchmark::Counter::kIsRate);
+  // kIsRate divides by the elapsed seconds: 100 * (flop/s) / peak.
+  st.counters["pct_peak"] = benchmark::Counter(100.0 * flop * double(st.iterations()) / measured_peak<T>(),
+                                               benchmark::Counter::kIsRate);
+}
+
+template <class T>
+const char* dtype_name() {
+  return sizeof(T) == 4 ? "float32" : "float64";
+}
+
+template <class T>
+void register_all() {
+  const std::string dt = dtype_name<T>();
+  benchmark::RegisterBenchmark(("fma_peak|dtype=" + dt).c_str(), [](benchmark::State& st) {
+    const std::int64_t n = 1'000'000;
+    for (auto _ : st) benchmark::DoNotOptimize(fma_loop(n, T(1)));
+    const double flop = double(n) * flops_per_round<T>() * double(st.iterations());
+    st.counters["flops"] = benchmark::Counter(flop, benchmark::Counter::kIsRate);
+    st.counters["pct_peak"] =
+        benchmark::Counter(100.0 * flop / measured_peak<T>(), benchmark::Counter::kIsRate);
+  })->UseRealTime();
+  struct shape_case {
+    const char* what;
+    bool ta, tb;
+    index_t m, n, k;
+  };
+  // Linear y = x Wᵀ: x [B, in], W [out, in]; dx = dy W; dW = dyᵀ x.
+  const shape_case cases[] = {{"square", false, false, 1024, 1024, 1024},
+                              {"linear4096x2048_fwd", false, true, 24, 2048, 4096},
+                              {"linear4096x2048_dx", false, false, 24, 4096, 2048},
+                              {"linear4096x2048_dw", true, false, 2048, 4096, 24},
+                              {"linear256x4096_fwd", false, true, 24, 4096, 256},
+                              {"linear256x4096_dw", true, false, 4096, 256, 24}};
+  for (const auto& c : cases) {
+    const std::string name = "gemm|dtype=" + dt + "|case=" + c.what + "|m=" + std::to_string(c.m) +
+                             "|n=" + std::to_string(c.n) + "|k=" + std::to_string(c.k);
+    benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& st) {
+      gemm_case<T>(st, c.ta, c.tb, c.m, c.n, c.k);
+    })->UseRealTime();
+  }
+}
+
+[[maybe_unused]] const bool registered = [] {
+  register_all<float>();
+  register_all<double>();
+  return true;
+}();
+
+} // namespace
+
+BENCHMARK_MAIN();
