@@ -87,7 +87,8 @@ public:
                 c, nin, [&](const std::vector<var<T, D>>& ins) { return composite_train(ins, eps, affine); });
             return;
           }
-          const auto& xv = c.input(0).value();
+          const var<T, D> x_in = c.input(0); // named: the node owns the value
+          const auto& xv = x_in.value();
           tensor<T, D> dx(c.needs(0) ? xv.shape() : shape{});
           tensor<T, D> dg(affine && c.needs(1) ? shape{std::size_t(sh.channels)} : shape{});
           tensor<T, D> db(affine && c.needs(2) ? shape{std::size_t(sh.channels)} : shape{});
