@@ -223,8 +223,8 @@ struct expm_engine {
     case 4:
       // T4 - I = A + A2/2 + A2 (A/6 + A2/24)
       t1 = S(1.0 / 6.0) * a + S(1.0 / 24.0) * a2;
-      t2.noalias() = a2 * t1;
-      x = a + S(0.5) * a2 + t2;
+      x = a + S(0.5) * a2;
+      x.noalias() += a2 * t1;
       return;
     case 8: {
       using c = bbc8;
@@ -232,8 +232,8 @@ struct expm_engine {
       t2.noalias() = a2 * t1;                            // A4
       t1 = S(c::x3) * a2 + t2;                           // Y = x3 A2 + A4
       t3 = S(c::x5) * a + S(c::x6) * a2 + S(c::x7) * t2; // Z: the factor is x4 I + Z
-      x.noalias() = t1 * t3;                             // A8 = x4 Y + Y Z
-      x += S(c::x4) * t1 + a + S(c::y2) * a2;
+      x = S(c::x4) * t1 + a + S(c::y2) * a2;             // A8 = x4 Y + Y Z
+      x.noalias() += t1 * t3;
       return;
     }
     case 12: {
@@ -241,17 +241,15 @@ struct expm_engine {
       // g = c01 + c02, G = B'_2 + A6'. T12 = B_1 + (B_2 + A6) A6, whose identity coefficient
       // c00 + g c02 is 1 (to 1e-19 in the published digits).
       const auto& c = bbc12;
-      auto b = [&](int j, M& out) { out = S(c[1][j]) * a + S(c[2][j]) * a2 + S(c[3][j]) * a3; };
-      b(3, t1);
+      // B'_j as a lazy expression (fused into the assignments below: one pass per update)
+      auto b = [&](int j) { return S(c[1][j]) * a + S(c[2][j]) * a2 + S(c[3][j]) * a3; };
+      t1 = b(3);
       t2.noalias() = t1 * t1; // B'_4^2
-      b(2, t1);
-      a6 = t1 + t2; // A6'
-      b(1, t1);
-      t1 += a6;                            // G
-      x.noalias() = t1 * a6;               // G A6'
-      x += S(c[0][2]) * t1;                // + c02 G
-      b(0, t1);                            // B'_1
-      x += S(c[0][1] + c[0][2]) * a6 + t1; // + g A6' + B'_1
+      a6 = b(2) + t2;         // A6'
+      t1 = b(1) + a6;         // G
+      // T12 - I = B'_1 + g A6' + c02 G + G A6' (the product accumulates into x: no zeroing pass)
+      x = b(0) + S(c[0][1] + c[0][2]) * a6 + S(c[0][2]) * t1;
+      x.noalias() += t1 * a6;
       return;
     }
     default: { // 18; a6 holds A^6
@@ -259,20 +257,17 @@ struct expm_engine {
       // A9 = b02 I + A9', A9' = P B'_4 + B'_3; B_2 + A9 = g I + G, g = b01 + b02, G = B'_2 + A9';
       // T18 = B_1 + (B_2 + A9) A9 with identity coefficient g b02 = 1 (to 1e-19).
       const auto& cb = bbc18_b;
-      auto b = [&](int j, M& out) {
-        out = S(cb[1][j]) * a + S(cb[2][j]) * a2 + S(cb[3][j]) * a3 + S(cb[4][j]) * a6;
+      auto b = [&](int j) {
+        return S(cb[1][j]) * a + S(cb[2][j]) * a2 + S(cb[3][j]) * a3 + S(cb[4][j]) * a6;
       };
-      t1 = S(bbc18_a[1]) * a + S(bbc18_a[2]) * a2 + S(bbc18_a[3]) * a3;
-      b(3, t2);
-      t3.noalias() = t1 * t2; // P B'_4
-      b(2, t1);
-      t3 += t1; // A9'
-      b(1, t1);
-      t1 += t3;              // G
-      x.noalias() = t1 * t3; // G A9'
-      x += S(cb[0][2]) * t1; // + b02 G
-      b(0, t1);              // B'_1
-      x += S(cb[0][1] + cb[0][2]) * t3 + t1;
+      t1 = S(bbc18_a[1]) * a + S(bbc18_a[2]) * a2 + S(bbc18_a[3]) * a3; // P
+      t2 = b(3);
+      t3 = b(2);
+      t3.noalias() += t1 * t2; // A9' = B'_3 + P B'_4
+      t1 = b(1) + t3;          // G
+      // T18 - I = B'_1 + g A9' + b02 G + G A9'
+      x = b(0) + S(cb[0][1] + cb[0][2]) * t3 + S(cb[0][2]) * t1;
+      x.noalias() += t1 * t3;
       return;
     }
     }
@@ -361,13 +356,38 @@ struct expm_engine {
 
   // Squaring in the "E = X - I" form: (I + E)^2 = I + (2E + E^2), so the small part E is carried through
   // the squarings and the identity is added once at the end (the rounding of I + E is not repeated s
-  // times). Same one product per squaring.
-  void square_minus_identity(M& e, int s) {
-    for (int k = 0; k < s; ++k) {
-      t1.noalias() = e * e;
-      t1 += scalar(2) * e;
+  // times). Same one product per squaring. The form loses when X = I + E is smaller than E (a contracting
+  // exponential, eigenvalues of X near 0: E then holds -I + X with an absolute error of u), so before
+  // every squaring minus_identity_form_ok checks ||I + E||_1 >= ||E||_1 (the ratio 1 was the best of
+  // 0.25, 0.5, 1, 2 on shifted random matrices A - cI and kept the full gain on Hamiltonian ones), and
+  // once it fails the remaining squarings run on X itself.
+  static bool minus_identity_form_ok(const M& e) {
+    double ne = 0, nx = 0; // ||E||_1, ||I + E||_1
+    for (Eigen::Index j = 0; j < e.cols(); ++j) {
+      double ce = 0, cx = 0;
+      for (Eigen::Index i = 0; i < e.rows(); ++i) {
+        const double v = static_cast<double>(e(i, j));
+        ce += std::abs(v);
+        cx += std::abs(i == j ? v + 1.0 : v);
+      }
+      ne = std::max(ne, ce);
+      nx = std::max(nx, cx);
+    }
+    return nx >= minus_identity_ratio * ne;
+  }
+  static constexpr double minus_identity_ratio = 1.0;
+
+  // e holds T - I on entry and exp on exit; returns the number of squarings done in the E form.
+  int square_minus_identity(M& e, int s) {
+    int k = 0;
+    for (; k < s && minus_identity_form_ok(e); ++k) {
+      t1 = scalar(2) * e;
+      t1.noalias() += e * e;
       e.swap(t1);
     }
+    add_identity(e, 1);
+    square(e, s - k);
+    return k;
   }
 
   // exp of `a` (overwritten: scaled copy) into x.
@@ -375,7 +395,6 @@ struct expm_engine {
     const auto [m, s] = taylor_select(a);
     taylor_poly_minus_identity(a, m, x);
     square_minus_identity(x, s);
-    add_identity(x, 1);
     return {m, s, products_of(m) + s, false}; // the scheme's count includes A^2, A^3, A^6
   }
 

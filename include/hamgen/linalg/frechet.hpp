@@ -158,8 +158,10 @@ struct dual_engine {
       break;
     }
     }
-    // (I + E)^2 = I + (2E + E^2); d(2E + E^2) = 2 dE + dE E + E dE
-    for (int k = 0; k < s; ++k) {
+    // (I + E)^2 = I + (2E + E^2); d(2E + E^2) = 2 dE + dE E + E dE, while expm's rule keeps the E form;
+    // then X = I + E and plain squarings (X, dX) -> (X^2, dX X + X dX), exactly as expm does.
+    int k = 0;
+    for (; k < s && expm_engine<M>::minus_identity_form_ok(x); ++k) {
       prod(x, dx, x, dx, u1, du1);
       u1 += scalar(2) * x;
       du1 += scalar(2) * dx;
@@ -167,6 +169,11 @@ struct dual_engine {
       dx.swap(du1);
     }
     add_identity(x, 1);
+    for (; k < s; ++k) {
+      prod(x, dx, x, dx, u1, du1);
+      x.swap(u1);
+      dx.swap(du1);
+    }
   }
 };
 
