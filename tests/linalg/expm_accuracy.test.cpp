@@ -150,3 +150,34 @@ TEST_CASE("expm_batch: contiguous batches equal one-by-one results in either lay
     }
   }
 }
+
+// Contracting and expanding exponentials, A = R + cI with R Gaussian (||R||_1 = 1 or 10) and c = -60 ... 20:
+// the E = X - I squarings must hand over to plain squarings when X shrinks (docs/matrix_exponential.md;
+// without the switch a 4x4 matrix with exp(A) ~ 1e-6 came out with error 2e-11). Mean error over 40
+// matrices per cell against the long double reference: at most Eigen's for n >= 12. For n = 4 hamgen is
+// NOT always as accurate as Eigen here: measured 1.05x (c = -5, ||R||_1 = 1), 1.21x (c = -5, 10) and
+// 1.11x (c = -20, 10) Eigen's mean on this seed, below Eigen's in the other cells, hence a factor 1.25
+// at n = 4 (a known gap, docs/matrix_exponential.md).
+TEST_CASE("expm: shifted matrices A + cI (contracting and expanding) are as accurate as Eigen",
+          "[linalg][expm][accuracy]") {
+  for (int n : {4, 12, 24}) {
+    for (double shift : {-5.0, -20.0, 20.0, -60.0}) {
+      for (double nrm : {1.0, 10.0}) {
+        std::mt19937_64 rng(static_cast<unsigned>(n * 7 + static_cast<int>(shift)));
+        const int samples = 40;
+        double ours = 0, eig = 0;
+        for (int k = 0; k < samples; ++k) {
+          dmatrix a = hamgen_test::random_matrix(n, nrm, rng);
+          a.diagonal().array() += shift;
+          const auto ref = hamgen_test::expm_reference(a);
+          ours += hamgen_test::rel_error(expm(a), ref) / samples;
+          eig += hamgen_test::rel_error(dmatrix(a.exp()), ref) / samples;
+        }
+        INFO("n = " << n << ", c = " << shift << ", ||R||_1 = " << nrm << ": hamgen " << ours << ", eigen "
+                    << eig);
+        CHECK(ours <= (n >= 12 ? 1.0 : 1.25) * eig);
+        CHECK(ours <= 1e-13);
+      }
+    }
+  }
+}
