@@ -6,13 +6,13 @@
 // Requires:   A, E (or G) square of equal size, finite, float or double.
 // Ensures:    frechet_method::recurrence (default): the exact derivative of the approximant that expm
 //             evaluates, r(A) = T_m(2^-s A)^(2^s): the Bader–Blanes–Casas scheme is run on the pair
-//             (X, dX) (each product XY contributes dX Y + X dY) and every squaring X <- X^2 on
-//             (X, dX X + X dX) (Al-Mohy and Higham 2009, sec. 6; Higham, "Functions of Matrices", 2008,
-//             ch. 10), about three times the cost of expm. frechet_method::block: the top-right block
-//             of exp([[A, E], [0, A]]) (Mathias 1996; Higham 2008, eq. 10.43) with E scaled to the norm
-//             of A, as an independent check. The exponential is returned alongside, since the
-//             recurrence computes it anyway. Errors as in expm (shape_error / value_error naming the
-//             function).
+//             (X, dX) (each product XY contributes dX Y + X dY), in the same identity-split form as
+//             expm (E = X - I), and every squaring E <- 2E + E^2 on (E, 2dE + dE E + E dE) (Al-Mohy and
+//             Higham 2009, sec. 6; Higham, "Functions of Matrices", 2008, ch. 10), about three times the cost
+//             of expm. frechet_method::block: the top-right block of exp([[A, E], [0, A]]) (Mathias 1996;
+//             Higham 2008, eq. 10.43) with E scaled to the norm of A, as an independent check. The
+//             exponential is returned alongside, since the recurrence computes it anyway. Errors as in expm
+//             (shape_error / value_error naming the function).
 // Sources:    A. H. Al-Mohy, N. J. Higham, "Computing the Fréchet derivative of the matrix exponential,
 //             with an application to condition number estimation", SIAM J. Matrix Anal. Appl. 30(4),
 //             2009. N. J. Higham, "Functions of Matrices: Theory and Computation", SIAM 2008.
@@ -77,25 +77,23 @@ struct dual_engine {
     const M& a2 = e.a2;
     const M& a3 = e.a3;
     const M& a6 = e.a6;
+    // Same identity-split evaluation as expm_engine::taylor_poly_minus_identity: (x, dx) receive
+    // (T_m(A) - I, its derivative); the squarings run in the E = X - I form.
     switch (m) {
     case 1:
       x = a;
-      add_identity(x, 1);
       dx = da;
       break;
     case 2:
       x = a + S(0.5) * a2;
-      add_identity(x, 1);
       dx = da + S(0.5) * da2;
       break;
     case 4:
       u1 = S(1.0 / 6.0) * a + S(1.0 / 24.0) * a2;
-      add_identity(u1, S(0.5));
       du1 = S(1.0 / 6.0) * da + S(1.0 / 24.0) * da2;
       prod(a2, da2, u1, du1, u2, du2);
-      x = a + u2;
-      add_identity(x, 1);
-      dx = da + du2;
+      x = a + S(0.5) * a2 + u2;
+      dx = da + S(0.5) * da2 + du2;
       break;
     case 8: {
       using c = bbc8;
@@ -103,62 +101,75 @@ struct dual_engine {
       du1 = S(c::x1) * da + S(c::x2) * da2;
       M a4, da4;
       prod(a2, da2, u1, du1, a4, da4);
-      u1 = S(c::x3) * a2 + a4;
+      u1 = S(c::x3) * a2 + a4; // Y
       du1 = S(c::x3) * da2 + da4;
-      u2 = S(c::x5) * a + S(c::x6) * a2 + S(c::x7) * a4;
-      add_identity(u2, S(c::x4));
+      u2 = S(c::x5) * a + S(c::x6) * a2 + S(c::x7) * a4; // Z (factor x4 I + Z)
       du2 = S(c::x5) * da + S(c::x6) * da2 + S(c::x7) * da4;
-      prod(u1, du1, u2, du2, p, dp); // A8
-      x = a + S(c::y2) * a2 + p;
-      add_identity(x, 1);
-      dx = da + S(c::y2) * da2 + dp;
+      prod(u1, du1, u2, du2, p, dp); // Y Z
+      x = p + S(c::x4) * u1 + a + S(c::y2) * a2;
+      dx = dp + S(c::x4) * du1 + da + S(c::y2) * da2;
       break;
     }
     case 12: {
       const auto& c = bbc12;
       auto b = [&](int j, M& out, M& dout) {
         out = S(c[1][j]) * a + S(c[2][j]) * a2 + S(c[3][j]) * a3;
-        add_identity(out, S(c[0][j]));
         dout = S(c[1][j]) * da + S(c[2][j]) * da2 + S(c[3][j]) * da3;
       };
       b(3, u1, du1);
-      prod(u1, du1, u1, du1, u2, du2); // B4^2
+      prod(u1, du1, u1, du1, u2, du2); // B'_4^2
       b(2, u1, du1);
-      M a6l = u1 + u2, da6l = du1 + du2; // A6 = B3 + B4^2
+      M a6l = u1 + u2, da6l = du1 + du2; // A6'
       b(1, u1, du1);
-      u1 += a6l;
+      u1 += a6l; // G
       du1 += da6l;
-      prod(u1, du1, a6l, da6l, u2, du2);
+      prod(u1, du1, a6l, da6l, p, dp); // G A6'
+      const scalar g = S(c[0][1] + c[0][2]);
+      x = p + S(c[0][2]) * u1 + g * a6l;
+      dx = dp + S(c[0][2]) * du1 + g * da6l;
       b(0, u1, du1);
-      x = u1 + u2;
-      dx = du1 + du2;
+      x += u1;
+      dx += du1;
       break;
     }
     default: {
       const auto& cb = bbc18_b;
       auto b = [&](int j, M& out, M& dout) {
         out = S(cb[1][j]) * a + S(cb[2][j]) * a2 + S(cb[3][j]) * a3 + S(cb[4][j]) * a6;
-        add_identity(out, S(cb[0][j]));
         dout = S(cb[1][j]) * da + S(cb[2][j]) * da2 + S(cb[3][j]) * da3 + S(cb[4][j]) * da6;
       };
       u1 = S(bbc18_a[1]) * a + S(bbc18_a[2]) * a2 + S(bbc18_a[3]) * a3;
       du1 = S(bbc18_a[1]) * da + S(bbc18_a[2]) * da2 + S(bbc18_a[3]) * da3;
       b(3, u2, du2);
-      prod(u1, du1, u2, du2, p, dp); // P B4
+      prod(u1, du1, u2, du2, p, dp); // P B'_4
       b(2, u1, du1);
-      p += u1; // A9
+      p += u1; // A9'
       dp += du1;
       b(1, u1, du1);
-      u1 += p;
+      u1 += p; // G
       du1 += dp;
-      prod(u1, du1, p, dp, u2, du2);
+      prod(u1, du1, p, dp, u2, du2); // G A9'
+      const scalar g = S(cb[0][1] + cb[0][2]);
+      x = u2 + S(cb[0][2]) * u1 + g * p;
+      dx = du2 + S(cb[0][2]) * du1 + g * dp;
       b(0, u1, du1);
-      x = u1 + u2;
-      dx = du1 + du2;
+      x += u1;
+      dx += du1;
       break;
     }
     }
-    for (int k = 0; k < s; ++k) {
+    // (I + E)^2 = I + (2E + E^2); d(2E + E^2) = 2 dE + dE E + E dE, while expm's rule keeps the E form;
+    // then X = I + E and plain squarings (X, dX) -> (X^2, dX X + X dX), exactly as expm does.
+    int k = 0;
+    for (; k < s && expm_engine<M>::minus_identity_form_ok(x); ++k) {
+      prod(x, dx, x, dx, u1, du1);
+      u1 += scalar(2) * x;
+      du1 += scalar(2) * dx;
+      x.swap(u1);
+      dx.swap(du1);
+    }
+    add_identity(x, 1);
+    for (; k < s; ++k) {
       prod(x, dx, x, dx, u1, du1);
       x.swap(u1);
       dx.swap(du1);
