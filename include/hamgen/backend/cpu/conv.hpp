@@ -47,6 +47,7 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace hamgen::backend::cpu {
@@ -137,82 +138,201 @@ inline index_t last_valid_end(index_t pad, index_t koff, index_t stride, index_t
   return std::min(a / stride + 1, out);
 }
 
-/// col[row * ld + off + pixel] = x_n[c, input position], zero outside the padded input.
+/// Where one sample's X is read from by im2col (and accumulated into by col2im): a zero-padded
+/// copy of X in which every W row is split into its s2 stride phases,
+///   buf[c][e0][e1][r][j] = X[c][e0 - p0][e1 - p1][j * s2 + r - p2]   (0 outside X),
+/// for padded positions e_i < extent_i = (ys_i - 1) s_i + d_i (k_i - 1) + 1 (the part any output
+/// reads). Every im2col row segment (fixed c, kernel offset and output row) is then a contiguous
+/// run of ys2 elements of buf: no bounds checks and no strided loads in the hot loop. When X needs
+/// no padding and s2 == 1, X itself has this layout (direct: no copy).
+struct padded_layout {
+  std::array<index_t, 3> extent{1, 1, 1};
+  index_t phase = 1;                    // J: elements per phase row
+  index_t row = 1, plane = 1, chan = 1; // pitches of e1, e0 and c
+  bool direct = false;
+  index_t size(index_t channels) const { return direct ? 0 : channels * chan; }
+};
+
+inline padded_layout make_padded_layout(const conv_geom& g) {
+  padded_layout l;
+  for (int i = 0; i < 3; ++i) l.extent[i] = (g.ys[i] - 1) * g.s[i] + g.d[i] * (g.k[i] - 1) + 1;
+  l.direct = g.p[0] == 0 && g.p[1] == 0 && g.p[2] == 0 && g.s[2] == 1;
+  if (l.direct) {
+    l.phase = g.xs[2];
+    l.row = g.xs[2];
+    l.plane = g.xs[1] * g.xs[2];
+    l.chan = g.x_pixels();
+  } else {
+    l.phase = (l.extent[2] + g.s[2] - 1) / g.s[2];
+    l.row = g.s[2] * l.phase;
+    l.plane = l.extent[1] * l.row;
+    l.chan = l.extent[0] * l.plane;
+  }
+  return l;
+}
+
+/// Valid phase-row entries [jlo, jhi) of phase r: 0 <= j * s2 + r - p2 < xs2, j < J.
+inline void phase_range(const conv_geom& g, const padded_layout& l, index_t r, index_t& jlo, index_t& jhi) {
+  jlo = std::min(first_valid(g.p[2], r, g.s[2]), l.phase);
+  jhi = std::max(jlo, std::min(last_valid_end(g.p[2], r, g.s[2], g.xs[2], l.phase), l.phase));
+}
+
+/// buf = the padded, phase-split copy of x_n (layout l, not direct).
 template <class T>
-void im2col(const conv_geom& g, const T* x, T* col, index_t ld, index_t off) {
-  for (index_t c = 0; c < g.cx; ++c) {
-    const T* xc = x + c * g.x_pixels();
-    for (index_t kd = 0; kd < g.k[0]; ++kd)
-      for (index_t kh = 0; kh < g.k[1]; ++kh)
-        for (index_t kw = 0; kw < g.k[2]; ++kw) {
-          const index_t row = ((c * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
-          T* dst = col + row * ld + off;
-          const index_t lo = first_valid(g.p[2], kw * g.d[2], g.s[2]);
-          const index_t hi = std::max(lo, last_valid_end(g.p[2], kw * g.d[2], g.s[2], g.xs[2], g.ys[2]));
-          const index_t shift = kw * g.d[2] - g.p[2];
-          for (index_t od = 0; od < g.ys[0]; ++od) {
-            const index_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
-            if (id < 0 || id >= g.xs[0]) {
-              std::fill(dst + od * g.ys[1] * g.ys[2], dst + (od + 1) * g.ys[1] * g.ys[2], T(0));
-              continue;
-            }
-            for (index_t oh = 0; oh < g.ys[1]; ++oh) {
-              T* out = dst + (od * g.ys[1] + oh) * g.ys[2];
-              const index_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
-              if (ih < 0 || ih >= g.xs[1]) {
-                std::fill(out, out + g.ys[2], T(0));
-                continue;
-              }
-              const T* src = xc + (id * g.xs[1] + ih) * g.xs[2] + shift;
-              std::fill(out, out + lo, T(0));
-              if (g.s[2] == 1) {
-                std::copy(src + lo, src + hi, out + lo);
-              } else if (g.s[2] == 2) { // constant stride: lets the compiler vectorise
-                for (index_t ow = lo; ow < hi; ++ow) out[ow] = src[2 * ow];
-              } else {
-                const index_t st = g.s[2];
-                for (index_t ow = lo; ow < hi; ++ow) out[ow] = src[ow * st];
-              }
-              std::fill(out + hi, out + g.ys[2], T(0));
-            }
+void pad_split(const conv_geom& g, const padded_layout& l, const T* x, T* buf) {
+  const index_t sw = g.s[2];
+  for (index_t c = 0; c < g.cx; ++c)
+    for (index_t e0 = 0; e0 < l.extent[0]; ++e0) {
+      T* dst0 = buf + c * l.chan + e0 * l.plane;
+      const index_t id = e0 - g.p[0];
+      if (id < 0 || id >= g.xs[0]) {
+        std::fill(dst0, dst0 + l.plane, T(0));
+        continue;
+      }
+      for (index_t e1 = 0; e1 < l.extent[1]; ++e1) {
+        T* dst = dst0 + e1 * l.row;
+        const index_t ih = e1 - g.p[1];
+        if (ih < 0 || ih >= g.xs[1]) {
+          std::fill(dst, dst + l.row, T(0));
+          continue;
+        }
+        const T* src = x + (c * g.xs[0] + id) * g.xs[1] * g.xs[2] + ih * g.xs[2];
+        for (index_t r = 0; r < sw; ++r) {
+          T* d = dst + r * l.phase;
+          index_t jlo = 0, jhi = 0;
+          phase_range(g, l, r, jlo, jhi);
+          const T* s = src + r - g.p[2]; // s[j * sw] = X row at j * sw + r - p2
+          for (index_t j = 0; j < jlo; ++j) d[j] = T(0);
+          if (sw == 1) {
+            for (index_t j = jlo; j < jhi; ++j) d[j] = s[j];
+          } else if (sw == 2) {
+            for (index_t j = jlo; j < jhi; ++j) d[j] = s[2 * j];
+          } else {
+            for (index_t j = jlo; j < jhi; ++j) d[j] = s[j * sw];
+          }
+          for (index_t j = jhi; j < l.phase; ++j) d[j] = T(0);
+        }
+      }
+    }
+}
+
+/// The adjoint of pad_split restricted to X: dx_n = the entries of buf at X's positions
+/// (overwrites dx_n; inputs no output reads get 0).
+template <class T>
+void unpad_merge(const conv_geom& g, const padded_layout& l, const T* buf, T* dx) {
+  const index_t sw = g.s[2];
+  const index_t covered = std::clamp<index_t>(sw * l.phase - g.p[2], 0, g.xs[2]); // iw < covered in buf
+  for (index_t c = 0; c < g.cx; ++c)
+    for (index_t id = 0; id < g.xs[0]; ++id)
+      for (index_t ih = 0; ih < g.xs[1]; ++ih) {
+        T* dst = dx + ((c * g.xs[0] + id) * g.xs[1] + ih) * g.xs[2];
+        const index_t e0 = id + g.p[0], e1 = ih + g.p[1];
+        if (e0 >= l.extent[0] || e1 >= l.extent[1]) {
+          std::fill(dst, dst + g.xs[2], T(0));
+          continue;
+        }
+        const T* src = buf + c * l.chan + e0 * l.plane + e1 * l.row;
+        for (index_t r = 0; r < sw; ++r) {
+          const T* s = src + r * l.phase;
+          index_t jlo = 0, jhi = 0;
+          phase_range(g, l, r, jlo, jhi);
+          T* d = dst + r - g.p[2]; // d[j * sw] = dx row at j * sw + r - p2
+          if (sw == 1) {
+            for (index_t j = jlo; j < jhi; ++j) d[j] = s[j];
+          } else if (sw == 2) {
+            for (index_t j = jlo; j < jhi; ++j) d[2 * j] = s[j];
+          } else {
+            for (index_t j = jlo; j < jhi; ++j) d[j * sw] = s[j];
           }
         }
+        std::fill(dst + covered, dst + g.xs[2], T(0));
+      }
+}
+
+/// Copies n0 x n1 rows of W (W > 0: compile-time width, else w) from src (row pitches p0, p1)
+/// to consecutive rows of dst; Add: dst rows are added into the src positions instead (the
+/// adjoint, dst -> src).
+template <index_t W, bool Add, class S, class C>
+inline void row_block(S* __restrict src, index_t p0, index_t p1, index_t n0, index_t n1, C* __restrict dst,
+                      index_t w) {
+  const index_t width = W > 0 ? W : w;
+  for (index_t a = 0; a < n0; ++a)
+    for (index_t b = 0; b < n1; ++b) {
+      S* s = src + a * p0 + b * p1;
+      if constexpr (Add) {
+        for (index_t i = 0; i < width; ++i) s[i] += dst[i];
+      } else {
+        for (index_t i = 0; i < width; ++i) dst[i] = s[i];
+      }
+      dst += width;
+    }
+}
+
+/// For every col row (c, kd, kh, kw): calls row_block on the matching part of the padded
+/// layout rooted at base (Add: col -> buf accumulation, else buf -> col copy).
+template <bool Add, class B, class C>
+void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, index_t ld, index_t off) {
+  const index_t p0 = g.s[0] * l.plane, p1 = g.s[1] * l.row, w = g.ys[2];
+  auto run = [&](auto width) {
+    constexpr index_t W = decltype(width)::value;
+    for (index_t c = 0; c < g.cx; ++c)
+      for (index_t kd = 0; kd < g.k[0]; ++kd)
+        for (index_t kh = 0; kh < g.k[1]; ++kh)
+          for (index_t kw = 0; kw < g.k[2]; ++kw) {
+            const index_t row = ((c * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
+            const index_t q = kw * g.d[2];
+            B* src = base + c * l.chan + kd * g.d[0] * l.plane + kh * g.d[1] * l.row +
+                     (q % g.s[2]) * l.phase + q / g.s[2];
+            row_block<W, Add>(src, p0, p1, g.ys[0], g.ys[1], col + row * ld + off, w);
+          }
+  };
+  switch (w) { // short rows (strided discriminator layers): unrolled copies
+  case 2:
+    run(std::integral_constant<index_t, 2>{});
+    break;
+  case 4:
+    run(std::integral_constant<index_t, 4>{});
+    break;
+  case 8:
+    run(std::integral_constant<index_t, 8>{});
+    break;
+  case 16:
+    run(std::integral_constant<index_t, 16>{});
+    break;
+  default:
+    run(std::integral_constant<index_t, 0>{});
   }
 }
 
-/// The adjoint of im2col: dx_n[c, input position] += col[row * ld + off + pixel].
+struct pad_tag {};
+
+/// col[row * ld + off + pixel] = x_n[c, input position], zero outside the padded input.
+template <class T>
+void im2col(const conv_geom& g, const T* x, T* col, index_t ld, index_t off) {
+  const padded_layout l = make_padded_layout(g);
+  const T* base = x;
+  if (!l.direct) {
+    T* buf = scratch_buffer<T, pad_tag>(static_cast<std::size_t>(l.size(g.cx)));
+    pad_split(g, l, x, buf);
+    base = buf;
+  }
+  for_col_rows<false>(g, l, base, col, ld, off);
+}
+
+/// The adjoint of im2col: dx_n[c, input position] = sum of the col entries that im2col copies
+/// from it (OVERWRITES dx_n).
 template <class T>
 void col2im(const conv_geom& g, const T* col, index_t ld, index_t off, T* dx) {
-  for (index_t c = 0; c < g.cx; ++c) {
-    T* xc = dx + c * g.x_pixels();
-    for (index_t kd = 0; kd < g.k[0]; ++kd)
-      for (index_t kh = 0; kh < g.k[1]; ++kh)
-        for (index_t kw = 0; kw < g.k[2]; ++kw) {
-          const index_t row = ((c * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
-          const T* srcrow = col + row * ld + off;
-          const index_t lo = first_valid(g.p[2], kw * g.d[2], g.s[2]);
-          const index_t hi = std::max(lo, last_valid_end(g.p[2], kw * g.d[2], g.s[2], g.xs[2], g.ys[2]));
-          const index_t shift = kw * g.d[2] - g.p[2];
-          for (index_t od = 0; od < g.ys[0]; ++od) {
-            const index_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
-            if (id < 0 || id >= g.xs[0]) continue;
-            for (index_t oh = 0; oh < g.ys[1]; ++oh) {
-              const index_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
-              if (ih < 0 || ih >= g.xs[1]) continue;
-              const T* in = srcrow + (od * g.ys[1] + oh) * g.ys[2];
-              T* dst = xc + (id * g.xs[1] + ih) * g.xs[2] + shift;
-              const index_t st = g.s[2];
-              if (st == 1) {
-                for (index_t ow = lo; ow < hi; ++ow) dst[ow] += in[ow];
-              } else if (st == 2) {
-                for (index_t ow = lo; ow < hi; ++ow) dst[2 * ow] += in[ow];
-              } else {
-                for (index_t ow = lo; ow < hi; ++ow) dst[ow * st] += in[ow];
-              }
-            }
-          }
-        }
+  const padded_layout l = make_padded_layout(g);
+  if (l.direct) {
+    std::fill(dx, dx + g.cx * g.x_pixels(), T(0));
+    for_col_rows<true>(g, l, dx, col, ld, off);
+    return;
   }
+  T* buf = scratch_buffer<T, pad_tag>(static_cast<std::size_t>(l.size(g.cx)));
+  std::fill(buf, buf + l.size(g.cx), T(0));
+  for_col_rows<true>(g, l, buf, col, ld, off);
+  unpad_merge(g, l, buf, dx);
 }
 
 template <class T>
@@ -311,7 +431,6 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
     const index_t grp = group_size(P, e - b);
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
-    std::fill(dx + b * XP, dx + e * XP, T(0));
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
       const T* src = dy + n0 * g.cy * P;
