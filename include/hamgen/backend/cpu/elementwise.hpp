@@ -1,7 +1,8 @@
 // hamgen/backend/cpu/elementwise.hpp
 //
 // Represents: cpu elementwise kernels on raw contiguous buffers: unary maps (activation functions
-//             and their derivative masks), binary arithmetic, scaled accumulation, and the
+//             and their derivative masks), the fused relu/leaky_relu backward, binary arithmetic,
+//             scaled accumulation, and the
 //             per-axis bias broadcast used by Linear/Conv/BatchNorm.
 // Requires:   buffers of n elements (x, y may alias for unary/binary kernels); for the axis
 //             kernels the tensor is viewed as [outer, c, inner].
@@ -56,6 +57,20 @@ template <class T>
 using carr = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <class T>
 using marr = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+/// y[i] = f(x[i]) as a loop the compiler vectorises (x == y allowed: the copy through a local
+/// block keeps the loads ahead of the stores).
+template <class T, class F>
+void piecewise(const T* x, T* y, std::size_t n, F f) {
+  constexpr std::size_t block = 64;
+  std::size_t i = 0;
+  for (; i + block <= n; i += block) {
+    T v[block];
+    for (std::size_t j = 0; j < block; ++j) v[j] = f(x[i + j]);
+    for (std::size_t j = 0; j < block; ++j) y[i + j] = v[j];
+  }
+  for (; i < n; ++i) y[i] = f(x[i]);
+}
 } // namespace detail
 
 /// y = f(x) elementwise; `alpha` parameterises leaky_relu, leaky_step and elu.
@@ -98,14 +113,16 @@ void unary(unary_kind k, const T* x, T* y, std::size_t n, T alpha = T(0)) {
     case unary_kind::sign:
       Y = X.sign();
       break;
+    // the piecewise maps are plain loops: Eigen 3.4's select() does not vectorise (a scalar,
+    // branchy loop that mispredicts on signed data); these compile to compare + blend
     case unary_kind::step:
-      Y = (X > T(0)).template cast<T>();
+      detail::piecewise(x + b, y + b, e - b, [](T v) { return v > T(0) ? T(1) : T(0); });
       break;
     case unary_kind::leaky_relu:
-      Y = (X > T(0)).select(X, alpha * X);
+      detail::piecewise(x + b, y + b, e - b, [alpha](T v) { return v > T(0) ? v : alpha * v; });
       break;
     case unary_kind::leaky_step:
-      Y = (X > T(0)).select(T(1), Eigen::Array<T, Eigen::Dynamic, 1>::Constant(X.size(), alpha));
+      detail::piecewise(x + b, y + b, e - b, [alpha](T v) { return v > T(0) ? T(1) : alpha; });
       break;
     case unary_kind::elu:
       Y = (X > T(0)).select(X, alpha * (X.min(T(0)).exp() - T(1)));
@@ -148,6 +165,22 @@ void binary(binary_kind k, const T* x, const T* y, T* z, std::size_t n) {
       Z = X / Y;
       break;
     }
+  });
+}
+
+/// out = x > 0 ? g : alpha g elementwise: the backward of relu (alpha = 0) and leaky_relu in one
+/// pass (g and out may alias).
+template <class T>
+void leaky_relu_backward(const T* g, const T* x, T* out, std::size_t n, T alpha) {
+  detail::pfor(n, elementwise_grain, [&](std::size_t b, std::size_t e) {
+    constexpr std::size_t block = 64;
+    std::size_t i = b;
+    for (; i + block <= e; i += block) {
+      T v[block];
+      for (std::size_t j = 0; j < block; ++j) v[j] = x[i + j] > T(0) ? g[i + j] : alpha * g[i + j];
+      for (std::size_t j = 0; j < block; ++j) out[i + j] = v[j];
+    }
+    for (; i < e; ++i) out[i] = x[i] > T(0) ? g[i] : alpha * g[i];
   });
 }
 
