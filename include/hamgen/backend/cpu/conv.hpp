@@ -171,16 +171,25 @@ inline padded_layout make_padded_layout(const conv_geom& g) {
   return l;
 }
 
-/// Valid phase-row entries [jlo, jhi) of phase r: 0 <= j * s2 + r - p2 < xs2, j < J.
-inline void phase_range(const conv_geom& g, const padded_layout& l, index_t r, index_t& jlo, index_t& jhi) {
-  jlo = std::min(first_valid(g.p[2], r, g.s[2]), l.phase);
-  jhi = std::max(jlo, std::min(last_valid_end(g.p[2], r, g.s[2], g.xs[2], l.phase), l.phase));
-}
+/// Valid entries [lo[r], hi[r]) of every phase row r: 0 <= j * s2 + r - p2 < xs2, j < J
+/// (computed once per call: the integer divisions would dominate short rows).
+struct phase_ranges {
+  std::vector<index_t> lo, hi;
+  phase_ranges(const conv_geom& g, const padded_layout& l)
+      : lo(static_cast<std::size_t>(g.s[2])), hi(static_cast<std::size_t>(g.s[2])) {
+    for (index_t r = 0; r < g.s[2]; ++r) {
+      const auto i = static_cast<std::size_t>(r);
+      lo[i] = std::min(first_valid(g.p[2], r, g.s[2]), l.phase);
+      hi[i] = std::max(lo[i], std::min(last_valid_end(g.p[2], r, g.s[2], g.xs[2], l.phase), l.phase));
+    }
+  }
+};
 
 /// buf = the padded, phase-split copy of x_n (layout l, not direct).
 template <class T>
 void pad_split(const conv_geom& g, const padded_layout& l, const T* x, T* buf) {
   const index_t sw = g.s[2];
+  const phase_ranges pr(g, l);
   for (index_t c = 0; c < g.cx; ++c)
     for (index_t e0 = 0; e0 < l.extent[0]; ++e0) {
       T* dst0 = buf + c * l.chan + e0 * l.plane;
@@ -199,8 +208,7 @@ void pad_split(const conv_geom& g, const padded_layout& l, const T* x, T* buf) {
         const T* src = x + (c * g.xs[0] + id) * g.xs[1] * g.xs[2] + ih * g.xs[2];
         for (index_t r = 0; r < sw; ++r) {
           T* d = dst + r * l.phase;
-          index_t jlo = 0, jhi = 0;
-          phase_range(g, l, r, jlo, jhi);
+          const index_t jlo = pr.lo[static_cast<std::size_t>(r)], jhi = pr.hi[static_cast<std::size_t>(r)];
           const T* s = src + r - g.p[2]; // s[j * sw] = X row at j * sw + r - p2
           for (index_t j = 0; j < jlo; ++j) d[j] = T(0);
           if (sw == 1) {
@@ -221,6 +229,7 @@ void pad_split(const conv_geom& g, const padded_layout& l, const T* x, T* buf) {
 template <class T>
 void unpad_merge(const conv_geom& g, const padded_layout& l, const T* buf, T* dx) {
   const index_t sw = g.s[2];
+  const phase_ranges pr(g, l);
   const index_t covered = std::clamp<index_t>(sw * l.phase - g.p[2], 0, g.xs[2]); // iw < covered in buf
   for (index_t c = 0; c < g.cx; ++c)
     for (index_t id = 0; id < g.xs[0]; ++id)
@@ -234,8 +243,7 @@ void unpad_merge(const conv_geom& g, const padded_layout& l, const T* buf, T* dx
         const T* src = buf + c * l.chan + e0 * l.plane + e1 * l.row;
         for (index_t r = 0; r < sw; ++r) {
           const T* s = src + r * l.phase;
-          index_t jlo = 0, jhi = 0;
-          phase_range(g, l, r, jlo, jhi);
+          const index_t jlo = pr.lo[static_cast<std::size_t>(r)], jhi = pr.hi[static_cast<std::size_t>(r)];
           T* d = dst + r - g.p[2]; // d[j * sw] = dx row at j * sw + r - p2
           if (sw == 1) {
             for (index_t j = jlo; j < jhi; ++j) d[j] = s[j];

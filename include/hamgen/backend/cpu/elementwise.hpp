@@ -58,18 +58,25 @@ using carr = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <class T>
 using marr = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 
-/// y[i] = f(x[i]) as a loop the compiler vectorises (x == y allowed: the copy through a local
-/// block keeps the loads ahead of the stores).
-template <class T, class F>
-void piecewise(const T* x, T* y, std::size_t n, F f) {
+/// out[i] = src[i] * (x[i] > 0 ? 1 : alpha) (leaky_relu: src = x; its backward: src = g), in
+/// blocks of 64: the mask (a select between two constants) and then a plain product, two loops
+/// g++ vectorises. Written as one expression, g++ folds it into `x > 0 ? src : alpha * src`,
+/// which it does not if-convert (a conditional multiply may trap under -ftrapping-math) and
+/// runs as a branchy scalar loop, as slow as Eigen 3.4's select(). out may equal src or x.
+template <class T>
+void leaky_scale(const T* x, const T* src, T* out, std::size_t n, T alpha) {
   constexpr std::size_t block = 64;
-  std::size_t i = 0;
-  for (; i + block <= n; i += block) {
-    T v[block];
-    for (std::size_t j = 0; j < block; ++j) v[j] = f(x[i + j]);
-    for (std::size_t j = 0; j < block; ++j) y[i + j] = v[j];
+  T m[block];
+  for (std::size_t i = 0; i < n; i += block) {
+    const std::size_t len = std::min(block, n - i);
+    for (std::size_t j = 0; j < len; ++j) m[j] = x[i + j] > T(0) ? T(1) : alpha;
+    for (std::size_t j = 0; j < len; ++j) out[i + j] = src[i + j] * m[j];
   }
-  for (; i < n; ++i) y[i] = f(x[i]);
+}
+/// y[i] = x[i] > 0 ? 1 : alpha (the mask alone).
+template <class T>
+void leaky_mask(const T* x, T* y, std::size_t n, T alpha) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? T(1) : alpha;
 }
 } // namespace detail
 
@@ -114,15 +121,15 @@ void unary(unary_kind k, const T* x, T* y, std::size_t n, T alpha = T(0)) {
       Y = X.sign();
       break;
     // the piecewise maps are plain loops: Eigen 3.4's select() does not vectorise (a scalar,
-    // branchy loop that mispredicts on signed data); these compile to compare + blend
+    // branchy loop that mispredicts on signed data); see leaky_scale
     case unary_kind::step:
-      detail::piecewise(x + b, y + b, e - b, [](T v) { return v > T(0) ? T(1) : T(0); });
+      detail::leaky_mask(x + b, y + b, e - b, T(0));
       break;
     case unary_kind::leaky_relu:
-      detail::piecewise(x + b, y + b, e - b, [alpha](T v) { return v > T(0) ? v : alpha * v; });
+      detail::leaky_scale(x + b, x + b, y + b, e - b, alpha);
       break;
     case unary_kind::leaky_step:
-      detail::piecewise(x + b, y + b, e - b, [alpha](T v) { return v > T(0) ? T(1) : alpha; });
+      detail::leaky_mask(x + b, y + b, e - b, alpha);
       break;
     case unary_kind::elu:
       Y = (X > T(0)).select(X, alpha * (X.min(T(0)).exp() - T(1)));
@@ -173,14 +180,7 @@ void binary(binary_kind k, const T* x, const T* y, T* z, std::size_t n) {
 template <class T>
 void leaky_relu_backward(const T* g, const T* x, T* out, std::size_t n, T alpha) {
   detail::pfor(n, elementwise_grain, [&](std::size_t b, std::size_t e) {
-    constexpr std::size_t block = 64;
-    std::size_t i = b;
-    for (; i + block <= e; i += block) {
-      T v[block];
-      for (std::size_t j = 0; j < block; ++j) v[j] = x[i + j] > T(0) ? g[i + j] : alpha * g[i + j];
-      for (std::size_t j = 0; j < block; ++j) out[i + j] = v[j];
-    }
-    for (; i < e; ++i) out[i] = x[i] > T(0) ? g[i] : alpha * g[i];
+    detail::leaky_scale(x + b, g + b, out + b, e - b, alpha);
   });
 }
 
