@@ -261,25 +261,31 @@ void unpad_merge(const conv_geom& g, const padded_layout& l, const T* buf, T* dx
 /// to consecutive rows of dst; Add: dst rows are added into the src positions instead (the
 /// adjoint, dst -> src).
 template <index_t W, bool Add, class S, class C>
-inline void row_block(S* __restrict src, index_t p0, index_t p1, index_t n0, index_t n1, C* __restrict dst,
-                      index_t w) {
+inline void row_block(S* __restrict src, index_t p0, index_t p1, index_t n1, index_t t0, index_t t1,
+                      C* __restrict dst, index_t w) {
   const index_t width = W > 0 ? W : w;
-  for (index_t a = 0; a < n0; ++a)
-    for (index_t b = 0; b < n1; ++b) {
-      S* s = src + a * p0 + b * p1;
-      if constexpr (Add) {
-        for (index_t i = 0; i < width; ++i) s[i] += dst[i];
-      } else {
-        for (index_t i = 0; i < width; ++i) dst[i] = s[i];
-      }
-      dst += width;
+  index_t a = t0 / n1, b = t0 % n1;
+  for (index_t t = t0; t < t1; ++t) {
+    S* s = src + a * p0 + b * p1;
+    if constexpr (Add) {
+      for (index_t i = 0; i < width; ++i) s[i] += dst[i];
+    } else {
+      for (index_t i = 0; i < width; ++i) dst[i] = s[i];
     }
+    dst += width;
+    if (++b == n1) {
+      b = 0;
+      ++a;
+    }
+  }
 }
 
-/// For every col row (c, kd, kh, kw): calls row_block on the matching part of the padded
-/// layout rooted at base (Add: col -> buf accumulation, else buf -> col copy).
+/// For every col row (c, kd, kh, kw): row_block over the output rows [t0, t1) (t = od * ys1 + oh)
+/// of the padded layout rooted at base (Add: col -> buf accumulation, else buf -> col copy);
+/// col row r holds those (t1 - t0) * ys2 pixels at col + r * ld + off.
 template <bool Add, class B, class C>
-void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, index_t ld, index_t off) {
+void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, index_t ld, index_t off,
+                  index_t t0, index_t t1) {
   const index_t p0 = g.s[0] * l.plane, p1 = g.s[1] * l.row, w = g.ys[2];
   auto run = [&](auto width) {
     constexpr index_t W = decltype(width)::value;
@@ -291,7 +297,7 @@ void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, i
             const index_t q = kw * g.d[2];
             B* src = base + c * l.chan + kd * g.d[0] * l.plane + kh * g.d[1] * l.row +
                      (q % g.s[2]) * l.phase + q / g.s[2];
-            row_block<W, Add>(src, p0, p1, g.ys[0], g.ys[1], col + row * ld + off, w);
+            row_block<W, Add>(src, p0, p1, g.ys[1], t0, t1, col + row * ld + off, w);
           }
   };
   switch (w) { // short rows (strided discriminator layers): unrolled copies
@@ -314,33 +320,64 @@ void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, i
 
 struct pad_tag {};
 
-/// col[row * ld + off + pixel] = x_n[c, input position], zero outside the padded input.
+/// One sample's X as im2col reads it: X itself (direct layout) or its padded, phase-split copy
+/// in the calling thread's pad scratch.
+template <class T>
+const T* im2col_source(const conv_geom& g, const padded_layout& l, const T* x) {
+  if (l.direct) return x;
+  T* buf = scratch_buffer<T, pad_tag>(static_cast<std::size_t>(l.size(g.cx)));
+  pad_split(g, l, x, buf);
+  return buf;
+}
+
+/// col[row * ld + off + pixel] = x_n[c, input position] for the output rows [t0, t1), zero
+/// outside the padded input; src = im2col_source(g, l, x_n).
+template <class T>
+void im2col(const conv_geom& g, const padded_layout& l, const T* src, T* col, index_t ld, index_t off,
+            index_t t0, index_t t1) {
+  for_col_rows<false>(g, l, src, col, ld, off, t0, t1);
+}
+/// The whole sample.
 template <class T>
 void im2col(const conv_geom& g, const T* x, T* col, index_t ld, index_t off) {
   const padded_layout l = make_padded_layout(g);
-  const T* base = x;
-  if (!l.direct) {
-    T* buf = scratch_buffer<T, pad_tag>(static_cast<std::size_t>(l.size(g.cx)));
-    pad_split(g, l, x, buf);
-    base = buf;
-  }
-  for_col_rows<false>(g, l, base, col, ld, off);
+  im2col(g, l, im2col_source(g, l, x), col, ld, off, 0, g.ys[0] * g.ys[1]);
 }
 
-/// The adjoint of im2col: dx_n[c, input position] = sum of the col entries that im2col copies
-/// from it (OVERWRITES dx_n).
+/// The adjoint of im2col, in three steps per sample: col2im_begin (zeroed accumulator: dx_n
+/// itself when direct, else the pad scratch), col2im_add per block of output rows, col2im_end
+/// (dx_n = the accumulator at X's positions). dx_n is OVERWRITTEN.
+template <class T>
+T* col2im_begin(const conv_geom& g, const padded_layout& l, T* dx) {
+  T* acc = l.direct ? dx : scratch_buffer<T, pad_tag>(static_cast<std::size_t>(l.size(g.cx)));
+  std::fill(acc, acc + (l.direct ? g.cx * g.x_pixels() : l.size(g.cx)), T(0));
+  return acc;
+}
+template <class T>
+void col2im_add(const conv_geom& g, const padded_layout& l, T* acc, const T* col, index_t ld, index_t off,
+                index_t t0, index_t t1) {
+  for_col_rows<true>(g, l, acc, col, ld, off, t0, t1);
+}
+template <class T>
+void col2im_end(const conv_geom& g, const padded_layout& l, const T* acc, T* dx) {
+  if (!l.direct) unpad_merge(g, l, acc, dx);
+}
+/// dx_n[c, input position] = sum of the col entries that im2col copies from it (whole sample).
 template <class T>
 void col2im(const conv_geom& g, const T* col, index_t ld, index_t off, T* dx) {
   const padded_layout l = make_padded_layout(g);
-  if (l.direct) {
-    std::fill(dx, dx + g.cx * g.x_pixels(), T(0));
-    for_col_rows<true>(g, l, dx, col, ld, off);
-    return;
-  }
-  T* buf = scratch_buffer<T, pad_tag>(static_cast<std::size_t>(l.size(g.cx)));
-  std::fill(buf, buf + l.size(g.cx), T(0));
-  for_col_rows<true>(g, l, buf, col, ld, off);
-  unpad_merge(g, l, buf, dx);
+  T* acc = col2im_begin(g, l, dx);
+  col2im_add(g, l, acc, col, ld, off, 0, g.ys[0] * g.ys[1]);
+  col2im_end(g, l, acc, dx);
+}
+
+/// Output rows (od, oh) per im2col block of one sample: about col_block_elements column entries
+/// (the block stays in L2 between im2col and the GEMM) but at least gemm_min_columns pixels.
+inline constexpr index_t col_block_elements = index_t(1) << 16;
+inline index_t rows_per_block(const conv_geom& g) {
+  const index_t rows = g.ys[0] * g.ys[1];
+  const index_t pixels = std::max<index_t>(256, col_block_elements / std::max<index_t>(g.col_rows(), 1));
+  return std::clamp<index_t>((pixels + g.ys[2] - 1) / g.ys[2], 1, rows);
 }
 
 template <class T>
@@ -399,6 +436,7 @@ inline bool is_dense(const conv_geom& g) {
 template <class T>
 void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  const padded_layout l = make_padded_layout(g);
   if (is_dense(g)) { // Y (n x cy) = X (n x R) W^T
     gemm<T>(false, true, g.n, g.cy, R, T(1), x, R, w, R, T(0), y, g.cy);
     if (bias)
@@ -408,14 +446,23 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
     const index_t grp = group_size(P, e - b);
-    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
+    const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
+    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
-      for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
-      T* out = gn == 1 ? y + n0 * g.cy * P : tmp;
-      gemm<T>(false, false, g.cy, ld, R, T(1), w, R, col, ld, T(0), out, ld);
-      if (gn > 1) scatter_samples(tmp, n0, gn, g.cy, P, y);
+      if (gn == 1) { // large output: im2col + GEMM per block of output rows (cache resident)
+        const T* src = im2col_source(g, l, x + n0 * XP);
+        for (index_t t0 = 0; t0 < rows; t0 += rpb) {
+          const index_t t1 = std::min(rows, t0 + rpb), pc = (t1 - t0) * g.ys[2];
+          im2col(g, l, src, col, pc, 0, t0, t1);
+          gemm<T>(false, false, g.cy, pc, R, T(1), w, R, col, pc, T(0), y + n0 * g.cy * P + t0 * g.ys[2], P);
+        }
+      } else {
+        for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
+        gemm<T>(false, false, g.cy, ld, R, T(1), w, R, col, ld, T(0), tmp, ld);
+        scatter_samples(tmp, n0, gn, g.cy, P, y);
+      }
       if (bias)
         for (index_t s = 0; s < gn; ++s)
           for (index_t c = 0; c < g.cy; ++c) {
@@ -431,22 +478,30 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
 template <class T>
 void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  const padded_layout l = make_padded_layout(g);
   if (is_dense(g)) { // dX (n x R) = dY (n x cy) W
     gemm<T>(false, false, g.n, R, g.cy, T(1), dy, g.cy, w, R, T(0), dx, R);
     return;
   }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
     const index_t grp = group_size(P, e - b);
-    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
+    const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
+    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
-      const T* src = dy + n0 * g.cy * P;
-      if (gn > 1) {
-        gather_samples(dy, n0, gn, g.cy, P, tmp);
-        src = tmp;
+      if (gn == 1) { // GEMM + col2im per block of output rows
+        T* acc = col2im_begin(g, l, dx + n0 * XP);
+        for (index_t t0 = 0; t0 < rows; t0 += rpb) {
+          const index_t t1 = std::min(rows, t0 + rpb), pc = (t1 - t0) * g.ys[2];
+          gemm<T>(true, false, R, pc, g.cy, T(1), w, R, dy + n0 * g.cy * P + t0 * g.ys[2], P, T(0), col, pc);
+          col2im_add(g, l, acc, col, pc, 0, t0, t1);
+        }
+        col2im_end(g, l, acc, dx + n0 * XP);
+        continue;
       }
-      gemm<T>(true, false, R, ld, g.cy, T(1), w, R, src, ld, T(0), col, ld);
+      gather_samples(dy, n0, gn, g.cy, P, tmp);
+      gemm<T>(true, false, R, ld, g.cy, T(1), w, R, tmp, ld, T(0), col, ld);
       for (index_t s = 0; s < gn; ++s) col2im(g, col, ld, s * P, dx + (n0 + s) * XP);
     }
   });
@@ -456,6 +511,7 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
 template <class T>
 void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  const padded_layout l = make_padded_layout(g);
   if (is_dense(g)) { // dW (cy x R) = dY^T (cy x n) X (n x R)
     gemm<T>(true, false, g.cy, R, g.n, T(1), dy, g.cy, x, R, T(0), dw, R);
     return;
@@ -467,17 +523,24 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   parallel_for_chunks(g.n, chunks, [&](int k, index_t b, index_t e) {
     T* DW = k == 0 ? dw : partial + (k - 1) * g.cy * R;
     const index_t grp = group_size(P, e - b);
-    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
+    const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
+    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
-      for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
-      const T* src = dy + n0 * g.cy * P;
-      if (gn > 1) {
-        gather_samples(dy, n0, gn, g.cy, P, tmp);
-        src = tmp;
+      if (gn == 1) { // im2col + GEMM per block of output rows, accumulating into DW
+        const T* src = im2col_source(g, l, x + n0 * XP);
+        for (index_t t0 = 0; t0 < rows; t0 += rpb) {
+          const index_t t1 = std::min(rows, t0 + rpb), pc = (t1 - t0) * g.ys[2];
+          im2col(g, l, src, col, pc, 0, t0, t1);
+          gemm<T>(false, true, g.cy, R, pc, T(1), dy + n0 * g.cy * P + t0 * g.ys[2], P, col, pc,
+                  n0 == b && t0 == 0 ? T(0) : T(1), DW, R);
+        }
+        continue;
       }
-      gemm<T>(false, true, g.cy, R, ld, T(1), src, ld, col, ld, n0 == b ? T(0) : T(1), DW, R);
+      for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
+      gather_samples(dy, n0, gn, g.cy, P, tmp);
+      gemm<T>(false, true, g.cy, R, ld, T(1), tmp, ld, col, ld, n0 == b ? T(0) : T(1), DW, R);
     }
   });
   mat_map<T> DW(dw, g.cy, R);
