@@ -263,14 +263,24 @@ void unpad_merge(const conv_geom& g, const padded_layout& l, const T* buf, T* dx
 template <index_t W, bool Add, class S, class C>
 inline void row_block(S* __restrict src, index_t p0, index_t p1, index_t n1, index_t t0, index_t t1,
                       C* __restrict dst, index_t w) {
-  const index_t width = W > 0 ? W : w;
+  [[maybe_unused]] const index_t width = W > 0 ? W : w;
   index_t a = t0 / n1, b = t0 % n1;
   for (index_t t = t0; t < t1; ++t) {
     S* s = src + a * p0 + b * p1;
-    if constexpr (Add) {
-      for (index_t i = 0; i < width; ++i) s[i] += dst[i];
+    // explicit vector copies: left to itself, g++ vectorises the loop over rows instead, with
+    // one scalar insert per element and spills
+    if constexpr (W > 0) {
+      using fixed = Eigen::Array<std::remove_const_t<S>, W, 1>;
+      if constexpr (Add)
+        Eigen::Map<fixed>(s) += Eigen::Map<const fixed>(dst);
+      else
+        Eigen::Map<fixed>{dst} = Eigen::Map<const fixed>(s);
     } else {
-      for (index_t i = 0; i < width; ++i) dst[i] = s[i];
+      using dyn = Eigen::Array<std::remove_const_t<S>, Eigen::Dynamic, 1>;
+      if constexpr (Add)
+        Eigen::Map<dyn>(s, width) += Eigen::Map<const dyn>(dst, width);
+      else
+        std::memcpy(dst, s, sizeof(S) * static_cast<std::size_t>(width));
     }
     dst += width;
     if (++b == n1) {
