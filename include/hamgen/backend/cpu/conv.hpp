@@ -171,25 +171,39 @@ inline padded_layout make_padded_layout(const conv_geom& g) {
   return l;
 }
 
-/// Valid entries [lo[r], hi[r]) of every phase row r: 0 <= j * s2 + r - p2 < xs2, j < J
-/// (computed once per call: the integer divisions would dominate short rows).
-struct phase_ranges {
-  std::vector<index_t> lo, hi;
-  phase_ranges(const conv_geom& g, const padded_layout& l)
-      : lo(static_cast<std::size_t>(g.s[2])), hi(static_cast<std::size_t>(g.s[2])) {
-    for (index_t r = 0; r < g.s[2]; ++r) {
-      const auto i = static_cast<std::size_t>(r);
-      lo[i] = std::min(first_valid(g.p[2], r, g.s[2]), l.phase);
-      hi[i] = std::max(lo[i], std::min(last_valid_end(g.p[2], r, g.s[2], g.xs[2], l.phase), l.phase));
-    }
+struct zrow_tag {};
+
+/// A zero-padded W row: z[q] = X row[q - p2] for q in [p2, p2 + xs2), 0 elsewhere in [0, len);
+/// len covers the phase rows (s2 J) and the row itself. Only [p2, p2 + xs2) is ever rewritten,
+/// so the zeros are written once per call.
+template <class T>
+struct zero_row {
+  index_t len;
+  T* z;
+  zero_row(const conv_geom& g, const padded_layout& l)
+      : len(std::max(g.s[2] * l.phase, g.p[2] + g.xs[2])),
+        z(scratch_buffer<T, zrow_tag>(static_cast<std::size_t>(len))) {
+    std::fill(z, z + len, T(0));
   }
 };
+
+/// d[r J + j] = z[j s2 + r]: one padded row split into its stride phases.
+template <class T>
+inline void split_phases(const T* __restrict z, T* __restrict d, index_t sw, index_t J) {
+  if (sw == 2) {
+    for (index_t j = 0; j < J; ++j) d[j] = z[2 * j];
+    for (index_t j = 0; j < J; ++j) d[J + j] = z[2 * j + 1];
+  } else {
+    for (index_t r = 0; r < sw; ++r)
+      for (index_t j = 0; j < J; ++j) d[r * J + j] = z[j * sw + r];
+  }
+}
 
 /// buf = the padded, phase-split copy of x_n (layout l, not direct).
 template <class T>
 void pad_split(const conv_geom& g, const padded_layout& l, const T* x, T* buf) {
   const index_t sw = g.s[2];
-  const phase_ranges pr(g, l);
+  zero_row<T> zr(g, l);
   for (index_t c = 0; c < g.cx; ++c)
     for (index_t e0 = 0; e0 < l.extent[0]; ++e0) {
       T* dst0 = buf + c * l.chan + e0 * l.plane;
@@ -206,20 +220,15 @@ void pad_split(const conv_geom& g, const padded_layout& l, const T* x, T* buf) {
           continue;
         }
         const T* src = x + (c * g.xs[0] + id) * g.xs[1] * g.xs[2] + ih * g.xs[2];
-        for (index_t r = 0; r < sw; ++r) {
-          T* d = dst + r * l.phase;
-          const index_t jlo = pr.lo[static_cast<std::size_t>(r)], jhi = pr.hi[static_cast<std::size_t>(r)];
-          const T* s = src + r - g.p[2]; // s[j * sw] = X row at j * sw + r - p2
-          for (index_t j = 0; j < jlo; ++j) d[j] = T(0);
-          if (sw == 1) {
-            for (index_t j = jlo; j < jhi; ++j) d[j] = s[j];
-          } else if (sw == 2) {
-            for (index_t j = jlo; j < jhi; ++j) d[j] = s[2 * j];
-          } else {
-            for (index_t j = jlo; j < jhi; ++j) d[j] = s[j * sw];
-          }
-          for (index_t j = jhi; j < l.phase; ++j) d[j] = T(0);
+        if (sw == 1) { // no phases: the padded row itself (its first row entries)
+          std::fill(dst, dst + std::min(g.p[2], l.row), T(0));
+          const index_t n = std::clamp<index_t>(l.row - g.p[2], 0, g.xs[2]);
+          std::memcpy(dst + g.p[2], src, sizeof(T) * static_cast<std::size_t>(n));
+          if (g.p[2] + n < l.row) std::fill(dst + g.p[2] + n, dst + l.row, T(0));
+          continue;
         }
+        std::memcpy(zr.z + g.p[2], src, sizeof(T) * static_cast<std::size_t>(g.xs[2]));
+        split_phases(zr.z, dst, sw, l.phase);
       }
     }
 }
@@ -228,9 +237,8 @@ void pad_split(const conv_geom& g, const padded_layout& l, const T* x, T* buf) {
 /// (overwrites dx_n; inputs no output reads get 0).
 template <class T>
 void unpad_merge(const conv_geom& g, const padded_layout& l, const T* buf, T* dx) {
-  const index_t sw = g.s[2];
-  const phase_ranges pr(g, l);
-  const index_t covered = std::clamp<index_t>(sw * l.phase - g.p[2], 0, g.xs[2]); // iw < covered in buf
+  const index_t sw = g.s[2], J = l.phase;
+  zero_row<T> zr(g, l); // positions >= s2 J stay 0: inputs beyond the last phase entry
   for (index_t c = 0; c < g.cx; ++c)
     for (index_t id = 0; id < g.xs[0]; ++id)
       for (index_t ih = 0; ih < g.xs[1]; ++ih) {
@@ -241,19 +249,15 @@ void unpad_merge(const conv_geom& g, const padded_layout& l, const T* buf, T* dx
           continue;
         }
         const T* src = buf + c * l.chan + e0 * l.plane + e1 * l.row;
-        for (index_t r = 0; r < sw; ++r) {
-          const T* s = src + r * l.phase;
-          const index_t jlo = pr.lo[static_cast<std::size_t>(r)], jhi = pr.hi[static_cast<std::size_t>(r)];
-          T* d = dst + r - g.p[2]; // d[j * sw] = dx row at j * sw + r - p2
-          if (sw == 1) {
-            for (index_t j = jlo; j < jhi; ++j) d[j] = s[j];
-          } else if (sw == 2) {
-            for (index_t j = jlo; j < jhi; ++j) d[2 * j] = s[j];
-          } else {
-            for (index_t j = jlo; j < jhi; ++j) d[j * sw] = s[j];
-          }
+        T* __restrict z = zr.z;
+        if (sw == 2) {
+          for (index_t j = 0; j < J; ++j) z[2 * j] = src[j];
+          for (index_t j = 0; j < J; ++j) z[2 * j + 1] = src[J + j];
+        } else {
+          for (index_t r = 0; r < sw; ++r)
+            for (index_t j = 0; j < J; ++j) z[j * sw + r] = src[r * J + j];
         }
-        std::fill(dst + covered, dst + g.xs[2], T(0));
+        std::memcpy(dst, z + g.p[2], sizeof(T) * static_cast<std::size_t>(g.xs[2]));
       }
 }
 
