@@ -314,7 +314,7 @@ void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, i
             row_block<W, Add>(src, p0, p1, g.ys[1], t0, t1, col + row * ld + off, w);
           }
   };
-  switch (w) { // short rows (strided discriminator layers): unrolled copies
+  switch (w) { // the row widths of the strided DCGAN / video / HALO layers: unrolled copies
   case 2:
     run(std::integral_constant<index_t, 2>{});
     break;
@@ -324,8 +324,23 @@ void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, i
   case 8:
     run(std::integral_constant<index_t, 8>{});
     break;
+  case 12:
+    run(std::integral_constant<index_t, 12>{});
+    break;
   case 16:
     run(std::integral_constant<index_t, 16>{});
+    break;
+  case 24:
+    run(std::integral_constant<index_t, 24>{});
+    break;
+  case 32:
+    run(std::integral_constant<index_t, 32>{});
+    break;
+  case 48:
+    run(std::integral_constant<index_t, 48>{});
+    break;
+  case 64:
+    run(std::integral_constant<index_t, 64>{});
     break;
   default:
     run(std::integral_constant<index_t, 0>{});
