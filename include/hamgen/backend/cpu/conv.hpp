@@ -31,7 +31,12 @@
 //             Algorithm: im2col/vol2col per sample (rows (c, kd, kh, kw), columns output pixels)
 //             into a per-thread reusable buffer, then one Eigen GEMM per group of samples (small
 //             outputs are grouped so each GEMM has >= ~256 columns; a kernel covering the whole
-//             unpadded input is a single GEMM over the batch, no im2col); the batch is split over
+//             unpadded input is a single GEMM over the batch, no im2col). im2col reads from a
+//             zero-padded copy of the sample whose W rows are split into their stride phases, so
+//             every column row segment is one contiguous copy (unrolled for the common widths);
+//             col2im accumulates into that layout and copies back. Large outputs are lowered in
+//             blocks of output rows (~256 KiB of columns, >= 256 pixels) so im2col/col2im and
+//             the GEMM meet in cache. The batch is split over
 //             num_threads() threads (parallel.hpp); the weight gradient is reduced per thread and
 //             summed in a fixed order (deterministic for a fixed thread count).
 //             Source: the im2col lowering of Chellapilla, Puri & Simard (2006), as in Caffe/PyTorch.
