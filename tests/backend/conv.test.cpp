@@ -69,6 +69,37 @@ std::vector<double> naive_conv(const naive_geom& g, const std::vector<double>& x
   return y;
 }
 
+// The exact gradients of <naive_conv(x, w), G> in x and in w: the adjoint (scatter) loops of
+// naive_conv, written out directly (conv is linear in each argument).
+void naive_conv_grads(const naive_geom& g, const std::vector<double>& x, const std::vector<double>& w,
+                      const std::vector<double>& G, std::vector<double>& dx, std::vector<double>& dw) {
+  dx.assign(x.size(), 0.0);
+  dw.assign(w.size(), 0.0);
+  for (index_t n = 0; n < g.n; ++n)
+    for (index_t o = 0; o < g.cout; ++o)
+      for (index_t a0 = 0; a0 < g.out[0]; ++a0)
+        for (index_t a1 = 0; a1 < g.out[1]; ++a1)
+          for (index_t a2 = 0; a2 < g.out[2]; ++a2) {
+            const double gv = G[(((n * g.cout + o) * g.out[0] + a0) * g.out[1] + a1) * g.out[2] + a2];
+            for (index_t c = 0; c < g.cin; ++c)
+              for (index_t k0 = 0; k0 < g.k[0]; ++k0)
+                for (index_t k1 = 0; k1 < g.k[1]; ++k1)
+                  for (index_t k2 = 0; k2 < g.k[2]; ++k2) {
+                    const index_t i0 = a0 * g.s[0] - g.pb[0] + k0 * g.d[0];
+                    const index_t i1 = a1 * g.s[1] - g.pb[1] + k1 * g.d[1];
+                    const index_t i2 = a2 * g.s[2] - g.pb[2] + k2 * g.d[2];
+                    if (i0 < 0 || i1 < 0 || i2 < 0 || i0 >= g.in[0] || i1 >= g.in[1] || i2 >= g.in[2])
+                      continue;
+                    const auto xi = static_cast<std::size_t>(
+                        (((n * g.cin + c) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] + i2);
+                    const auto wi = static_cast<std::size_t>(
+                        (((o * g.cin + c) * g.k[0] + k0) * g.k[1] + k1) * g.k[2] + k2);
+                    dx[xi] += w[wi] * gv;
+                    dw[wi] += x[xi] * gv;
+                  }
+          }
+}
+
 // Naive transposed convolution as a scatter: y[n,o,i*s - p + k*d] += x[n,c,i] w[c,o,k].
 template <std::size_t D>
 std::vector<double> naive_conv_transpose(const cpu::conv_shape<D>& sh,
@@ -387,4 +418,67 @@ TEST_CASE("conv rejects impossible geometry with messages naming the kernel", "[
       .batch = 1, .in_channels = 1, .out_channels = 1, .input = {3, 3}, .kernel = {3, 3}};
   CHECK_THROWS_AS(cpu::conv_transpose_output_size(t, {.stride = {2, 2}, .output_padding = {2, 0}}),
                   hamgen::value_error);
+}
+
+// Outputs of >= 256 pixels whose column matrix exceeds the block size are lowered block by block
+// of output rows (im2col -> GEMM, GEMM -> col2im); blocks end mid-row-range and mid-plane here.
+template <std::size_t D>
+void check_conv_blocked(const cpu::conv_shape<D>& sh, const cpu::conv_options<D>& o, unsigned seed) {
+  const auto g = naive_conv_geom(sh, o);
+  const auto osz = cpu::conv_output_size(sh, o);
+  const auto nx = static_cast<std::size_t>(sh.batch * sh.in_channels * prod(sh.input));
+  const auto nw = static_cast<std::size_t>(sh.out_channels * sh.in_channels * prod(sh.kernel));
+  const auto ny = static_cast<std::size_t>(sh.batch * sh.out_channels * prod(osz));
+  const auto x = random_vector(nx, seed), w = random_vector(nw, seed + 1), G = random_vector(ny, seed + 2);
+  std::vector<double> y(ny, -7.0), dx(nx, 3.0), dw(nw, 3.0), dx_ref, dw_ref;
+  cpu::conv_forward(sh, o, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());
+  CHECK(rel_error(y, naive_conv(g, x, w, nullptr)) < 1e-12);
+  cpu::conv_backward_data(sh, o, G.data(), w.data(), dx.data());
+  cpu::conv_backward_weight(sh, o, x.data(), G.data(), dw.data());
+  naive_conv_grads(g, x, w, G, dx_ref, dw_ref);
+  CHECK(rel_error(dx, dx_ref) < 1e-12);
+  CHECK(rel_error(dw, dw_ref) < 1e-12);
+  auto xf = kernel_test::cast<float>(x), wf = kernel_test::cast<float>(w), Gf = kernel_test::cast<float>(G);
+  std::vector<float> dxf(nx), dwf(nw);
+  cpu::conv_backward_data(sh, o, Gf.data(), wf.data(), dxf.data());
+  cpu::conv_backward_weight(sh, o, xf.data(), Gf.data(), dwf.data());
+  CHECK(rel_error(std::vector<double>(dxf.begin(), dxf.end()), dx_ref) < 1e-5);
+  CHECK(rel_error(std::vector<double>(dwf.begin(), dwf.end()), dw_ref) < 1e-5);
+}
+
+TEST_CASE("conv with large outputs (blocked im2col) matches naive loops and their adjoints",
+          "[backend][conv]") {
+  using S2 = cpu::conv_shape<2>;
+  using O2 = cpu::conv_options<2>;
+  // padded (k3 p1, odd sizes): 8 blocks of 8 rows and a short last block
+  check_conv_blocked<2>(
+      S2{.batch = 2, .in_channels = 16, .out_channels = 5, .input = {61, 59}, .kernel = {3, 3}},
+      O2{.padding = {1, 1}}, 40);
+  // no padding, stride 1 along W: X is read in place (direct layout)
+  check_conv_blocked<2>(
+      S2{.batch = 2, .in_channels = 16, .out_channels = 3, .input = {61, 59}, .kernel = {3, 3}},
+      O2{.stride = {2, 1}}, 41);
+  // stride 3, dilation 2, unequal padding
+  check_conv_blocked<2>(
+      S2{.batch = 1, .in_channels = 40, .out_channels = 2, .input = {70, 65}, .kernel = {3, 3}},
+      O2{.stride = {3, 3}, .padding = {2, 1}, .dilation = {2, 2}}, 42);
+  // 3-d k4 s2 p1 (the video discriminator): a block boundary inside an output plane
+  check_conv_blocked<3>(
+      cpu::conv_shape<3>{
+          .batch = 2, .in_channels = 8, .out_channels = 3, .input = {9, 20, 21}, .kernel = {4, 4, 4}},
+      cpu::conv_options<3>{.stride = {2, 2, 2}, .padding = {1, 1, 1}}, 43);
+}
+
+TEST_CASE("conv with short output rows (unrolled widths 2, 4, 8, 16) matches naive loops",
+          "[backend][conv]") {
+  using S2 = cpu::conv_shape<2>;
+  using O2 = cpu::conv_options<2>;
+  for (index_t w : {4, 8, 16, 32}) // k4 s2 p1: output widths 2, 4, 8, 16
+    check_conv_blocked<2>(
+        S2{.batch = 3, .in_channels = 3, .out_channels = 2, .input = {7, w}, .kernel = {4, 4}},
+        O2{.stride = {2, 2}, .padding = {1, 1}}, 50 + static_cast<unsigned>(w));
+  // stride 3 with dilation along W, width 4 output
+  check_conv_blocked<2>(
+      S2{.batch = 2, .in_channels = 2, .out_channels = 2, .input = {6, 14}, .kernel = {2, 3}},
+      O2{.stride = {1, 3}, .padding = {0, 2}, .dilation = {1, 2}}, 60);
 }

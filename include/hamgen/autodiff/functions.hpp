@@ -161,19 +161,28 @@ var<T, D> softplus(var<T, D> x) {
     c.accumulate(0, mul(c.grad(), sigmoid(c.input(0))));
   });
 }
+namespace detail {
+/// g * leaky_step(x) with x held constant (its derivative is 0 almost everywhere): the backward
+/// of relu (slope 0) and leaky_relu as one fused op; linear in g, so its own backward is itself.
+template <class T, class D>
+var<T, D> leaky_relu_backward(var<T, D> g, var<T, D> x, T slope) {
+  return record(
+      g.get_tape(), "leaky_relu_backward", ops::leaky_relu_backward(g.value(), x.value(), slope), {g},
+      [x, slope](backward_context<T, D>& c) { c.accumulate(0, leaky_relu_backward(c.grad(), x, slope)); });
+}
+} // namespace detail
 template <class T, class D>
 var<T, D> relu(var<T, D> x) {
   return detail::unary_op("relu", ops::unary_kind::relu, x, T(0), [](backward_context<T, D>& c) {
-    c.accumulate(0, mul_const(c.grad(), ops::unary(ops::unary_kind::step, c.input(0).value())));
+    c.accumulate(0, detail::leaky_relu_backward(c.grad(), c.input(0), T(0)));
   });
 }
 template <class T, class D>
 var<T, D> leaky_relu(var<T, D> x, T slope) {
-  return detail::unary_op(
-      "leaky_relu", ops::unary_kind::leaky_relu, x, slope, [slope](backward_context<T, D>& c) {
-        c.accumulate(0,
-                     mul_const(c.grad(), ops::unary(ops::unary_kind::leaky_step, c.input(0).value(), slope)));
-      });
+  return detail::unary_op("leaky_relu", ops::unary_kind::leaky_relu, x, slope,
+                          [slope](backward_context<T, D>& c) {
+                            c.accumulate(0, detail::leaky_relu_backward(c.grad(), c.input(0), slope));
+                          });
 }
 /// min(x, 0); derivative [x <= 0].
 template <class T, class D>

@@ -74,6 +74,18 @@ tensor<T, D> div(const tensor<T, D>& x, const tensor<T, D>& y) {
   return binary(binary_kind::div, x, y, "div");
 }
 
+/// x > 0 ? g : slope g (the backward of leaky_relu; relu with slope 0), one pass.
+template <class T, class D>
+tensor<T, D> leaky_relu_backward(const tensor<T, D>& g, const tensor<T, D>& x, T slope) {
+  check_same_shape("leaky_relu_backward", g.shape(), x.shape(), "g", "x");
+  tensor<T, D> y(x.shape());
+  if constexpr (is_cpu<D>)
+    backend::cpu::leaky_relu_backward(g.data(), x.data(), y.data(), x.size(), slope);
+  else
+    static_assert(no_backend<D>, "hamgen::ops::leaky_relu_backward: no backend for this device");
+  return y;
+}
+
 /// a x + b.
 template <class T, class D>
 tensor<T, D> affine(const tensor<T, D>& x, T a, T b) {

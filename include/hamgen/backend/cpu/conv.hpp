@@ -31,7 +31,12 @@
 //             Algorithm: im2col/vol2col per sample (rows (c, kd, kh, kw), columns output pixels)
 //             into a per-thread reusable buffer, then one Eigen GEMM per group of samples (small
 //             outputs are grouped so each GEMM has >= ~256 columns; a kernel covering the whole
-//             unpadded input is a single GEMM over the batch, no im2col); the batch is split over
+//             unpadded input is a single GEMM over the batch, no im2col). im2col reads from a
+//             zero-padded copy of the sample whose W rows are split into their stride phases, so
+//             every column row segment is one contiguous copy (unrolled for the common widths);
+//             col2im accumulates into that layout and copies back. Large outputs are lowered in
+//             blocks of output rows (~256 KiB of columns, >= 256 pixels) so im2col/col2im and
+//             the GEMM meet in cache. The batch is split over
 //             num_threads() threads (parallel.hpp); the weight gradient is reduced per thread and
 //             summed in a fixed order (deterministic for a fixed thread count).
 //             Source: the im2col lowering of Chellapilla, Puri & Simard (2006), as in Caffe/PyTorch.
@@ -47,6 +52,7 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace hamgen::backend::cpu {
@@ -137,82 +143,275 @@ inline index_t last_valid_end(index_t pad, index_t koff, index_t stride, index_t
   return std::min(a / stride + 1, out);
 }
 
-/// col[row * ld + off + pixel] = x_n[c, input position], zero outside the padded input.
+/// Where one sample's X is read from by im2col (and accumulated into by col2im): a zero-padded
+/// copy of X in which every W row is split into its s2 stride phases,
+///   buf[c][e0][e1][r][j] = X[c][e0 - p0][e1 - p1][j * s2 + r - p2]   (0 outside X),
+/// for padded positions e_i < extent_i = (ys_i - 1) s_i + d_i (k_i - 1) + 1 (the part any output
+/// reads). Every im2col row segment (fixed c, kernel offset and output row) is then a contiguous
+/// run of ys2 elements of buf: no bounds checks and no strided loads in the hot loop. When X needs
+/// no padding and s2 == 1, X itself has this layout (direct: no copy).
+struct padded_layout {
+  std::array<index_t, 3> extent{1, 1, 1};
+  index_t phase = 1;                    // J: elements per phase row
+  index_t row = 1, plane = 1, chan = 1; // pitches of e1, e0 and c
+  bool direct = false;
+  index_t size(index_t channels) const { return direct ? 0 : channels * chan; }
+};
+
+inline padded_layout make_padded_layout(const conv_geom& g) {
+  padded_layout l;
+  for (int i = 0; i < 3; ++i) l.extent[i] = (g.ys[i] - 1) * g.s[i] + g.d[i] * (g.k[i] - 1) + 1;
+  l.direct = g.p[0] == 0 && g.p[1] == 0 && g.p[2] == 0 && g.s[2] == 1;
+  if (l.direct) {
+    l.phase = g.xs[2];
+    l.row = g.xs[2];
+    l.plane = g.xs[1] * g.xs[2];
+    l.chan = g.x_pixels();
+  } else {
+    l.phase = (l.extent[2] + g.s[2] - 1) / g.s[2];
+    l.row = g.s[2] * l.phase;
+    l.plane = l.extent[1] * l.row;
+    l.chan = l.extent[0] * l.plane;
+  }
+  return l;
+}
+
+struct zrow_tag {};
+
+/// A zero-padded W row: z[q] = X row[q - p2] for q in [p2, p2 + xs2), 0 elsewhere in [0, len);
+/// len covers the phase rows (s2 J) and the row itself. Only [p2, p2 + xs2) is ever rewritten,
+/// so the zeros are written once per call.
 template <class T>
-void im2col(const conv_geom& g, const T* x, T* col, index_t ld, index_t off) {
-  for (index_t c = 0; c < g.cx; ++c) {
-    const T* xc = x + c * g.x_pixels();
-    for (index_t kd = 0; kd < g.k[0]; ++kd)
-      for (index_t kh = 0; kh < g.k[1]; ++kh)
-        for (index_t kw = 0; kw < g.k[2]; ++kw) {
-          const index_t row = ((c * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
-          T* dst = col + row * ld + off;
-          const index_t lo = first_valid(g.p[2], kw * g.d[2], g.s[2]);
-          const index_t hi = std::max(lo, last_valid_end(g.p[2], kw * g.d[2], g.s[2], g.xs[2], g.ys[2]));
-          const index_t shift = kw * g.d[2] - g.p[2];
-          for (index_t od = 0; od < g.ys[0]; ++od) {
-            const index_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
-            if (id < 0 || id >= g.xs[0]) {
-              std::fill(dst + od * g.ys[1] * g.ys[2], dst + (od + 1) * g.ys[1] * g.ys[2], T(0));
-              continue;
-            }
-            for (index_t oh = 0; oh < g.ys[1]; ++oh) {
-              T* out = dst + (od * g.ys[1] + oh) * g.ys[2];
-              const index_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
-              if (ih < 0 || ih >= g.xs[1]) {
-                std::fill(out, out + g.ys[2], T(0));
-                continue;
-              }
-              const T* src = xc + (id * g.xs[1] + ih) * g.xs[2] + shift;
-              std::fill(out, out + lo, T(0));
-              if (g.s[2] == 1) {
-                std::copy(src + lo, src + hi, out + lo);
-              } else if (g.s[2] == 2) { // constant stride: lets the compiler vectorise
-                for (index_t ow = lo; ow < hi; ++ow) out[ow] = src[2 * ow];
-              } else {
-                const index_t st = g.s[2];
-                for (index_t ow = lo; ow < hi; ++ow) out[ow] = src[ow * st];
-              }
-              std::fill(out + hi, out + g.ys[2], T(0));
-            }
-          }
-        }
+struct zero_row {
+  index_t len;
+  T* z;
+  zero_row(const conv_geom& g, const padded_layout& l)
+      : len(std::max(g.s[2] * l.phase, g.p[2] + g.xs[2])),
+        z(scratch_buffer<T, zrow_tag>(static_cast<std::size_t>(len))) {
+    std::fill(z, z + len, T(0));
+  }
+};
+
+/// d[r J + j] = z[j s2 + r]: one padded row split into its stride phases.
+template <class T>
+inline void split_phases(const T* __restrict z, T* __restrict d, index_t sw, index_t J) {
+  if (sw == 2) {
+    for (index_t j = 0; j < J; ++j) d[j] = z[2 * j];
+    for (index_t j = 0; j < J; ++j) d[J + j] = z[2 * j + 1];
+  } else {
+    for (index_t r = 0; r < sw; ++r)
+      for (index_t j = 0; j < J; ++j) d[r * J + j] = z[j * sw + r];
   }
 }
 
-/// The adjoint of im2col: dx_n[c, input position] += col[row * ld + off + pixel].
+/// buf = the padded, phase-split copy of x_n (layout l, not direct).
+template <class T>
+void pad_split(const conv_geom& g, const padded_layout& l, const T* x, T* buf) {
+  const index_t sw = g.s[2];
+  zero_row<T> zr(g, l);
+  for (index_t c = 0; c < g.cx; ++c)
+    for (index_t e0 = 0; e0 < l.extent[0]; ++e0) {
+      T* dst0 = buf + c * l.chan + e0 * l.plane;
+      const index_t id = e0 - g.p[0];
+      if (id < 0 || id >= g.xs[0]) {
+        std::fill(dst0, dst0 + l.plane, T(0));
+        continue;
+      }
+      for (index_t e1 = 0; e1 < l.extent[1]; ++e1) {
+        T* dst = dst0 + e1 * l.row;
+        const index_t ih = e1 - g.p[1];
+        if (ih < 0 || ih >= g.xs[1]) {
+          std::fill(dst, dst + l.row, T(0));
+          continue;
+        }
+        const T* src = x + (c * g.xs[0] + id) * g.xs[1] * g.xs[2] + ih * g.xs[2];
+        if (sw == 1) { // no phases: the padded row itself (its first row entries)
+          std::fill(dst, dst + std::min(g.p[2], l.row), T(0));
+          const index_t n = std::clamp<index_t>(l.row - g.p[2], 0, g.xs[2]);
+          std::memcpy(dst + g.p[2], src, sizeof(T) * static_cast<std::size_t>(n));
+          if (g.p[2] + n < l.row) std::fill(dst + g.p[2] + n, dst + l.row, T(0));
+          continue;
+        }
+        std::memcpy(zr.z + g.p[2], src, sizeof(T) * static_cast<std::size_t>(g.xs[2]));
+        split_phases(zr.z, dst, sw, l.phase);
+      }
+    }
+}
+
+/// The adjoint of pad_split restricted to X: dx_n = the entries of buf at X's positions
+/// (overwrites dx_n; inputs no output reads get 0).
+template <class T>
+void unpad_merge(const conv_geom& g, const padded_layout& l, const T* buf, T* dx) {
+  const index_t sw = g.s[2], J = l.phase;
+  zero_row<T> zr(g, l); // positions >= s2 J stay 0: inputs beyond the last phase entry
+  for (index_t c = 0; c < g.cx; ++c)
+    for (index_t id = 0; id < g.xs[0]; ++id)
+      for (index_t ih = 0; ih < g.xs[1]; ++ih) {
+        T* dst = dx + ((c * g.xs[0] + id) * g.xs[1] + ih) * g.xs[2];
+        const index_t e0 = id + g.p[0], e1 = ih + g.p[1];
+        if (e0 >= l.extent[0] || e1 >= l.extent[1]) {
+          std::fill(dst, dst + g.xs[2], T(0));
+          continue;
+        }
+        const T* src = buf + c * l.chan + e0 * l.plane + e1 * l.row;
+        T* __restrict z = zr.z;
+        if (sw == 2) {
+          for (index_t j = 0; j < J; ++j) z[2 * j] = src[j];
+          for (index_t j = 0; j < J; ++j) z[2 * j + 1] = src[J + j];
+        } else {
+          for (index_t r = 0; r < sw; ++r)
+            for (index_t j = 0; j < J; ++j) z[j * sw + r] = src[r * J + j];
+        }
+        std::memcpy(dst, z + g.p[2], sizeof(T) * static_cast<std::size_t>(g.xs[2]));
+      }
+}
+
+/// Copies n0 x n1 rows of W (W > 0: compile-time width, else w) from src (row pitches p0, p1)
+/// to consecutive rows of dst; Add: dst rows are added into the src positions instead (the
+/// adjoint, dst -> src).
+template <index_t W, bool Add, class S, class C>
+inline void row_block(S* __restrict src, index_t p0, index_t p1, index_t n1, index_t t0, index_t t1,
+                      C* __restrict dst, index_t w) {
+  [[maybe_unused]] const index_t width = W > 0 ? W : w;
+  index_t a = t0 / n1, b = t0 % n1;
+  for (index_t t = t0; t < t1; ++t) {
+    S* s = src + a * p0 + b * p1;
+    // explicit vector copies: left to itself, g++ vectorises the loop over rows instead, with
+    // one scalar insert per element and spills
+    if constexpr (W > 0) {
+      using fixed = Eigen::Array<std::remove_const_t<S>, W, 1>;
+      if constexpr (Add)
+        Eigen::Map<fixed>(s) += Eigen::Map<const fixed>(dst);
+      else
+        Eigen::Map<fixed>{dst} = Eigen::Map<const fixed>(s);
+    } else {
+      using dyn = Eigen::Array<std::remove_const_t<S>, Eigen::Dynamic, 1>;
+      if constexpr (Add)
+        Eigen::Map<dyn>(s, width) += Eigen::Map<const dyn>(dst, width);
+      else
+        std::memcpy(dst, s, sizeof(S) * static_cast<std::size_t>(width));
+    }
+    dst += width;
+    if (++b == n1) {
+      b = 0;
+      ++a;
+    }
+  }
+}
+
+/// For every col row (c, kd, kh, kw): row_block over the output rows [t0, t1) (t = od * ys1 + oh)
+/// of the padded layout rooted at base (Add: col -> buf accumulation, else buf -> col copy);
+/// col row r holds those (t1 - t0) * ys2 pixels at col + r * ld + off.
+template <bool Add, class B, class C>
+void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, index_t ld, index_t off,
+                  index_t t0, index_t t1) {
+  const index_t p0 = g.s[0] * l.plane, p1 = g.s[1] * l.row, w = g.ys[2];
+  auto run = [&](auto width) {
+    constexpr index_t W = decltype(width)::value;
+    for (index_t c = 0; c < g.cx; ++c)
+      for (index_t kd = 0; kd < g.k[0]; ++kd)
+        for (index_t kh = 0; kh < g.k[1]; ++kh)
+          for (index_t kw = 0; kw < g.k[2]; ++kw) {
+            const index_t row = ((c * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
+            const index_t q = kw * g.d[2];
+            B* src = base + c * l.chan + kd * g.d[0] * l.plane + kh * g.d[1] * l.row +
+                     (q % g.s[2]) * l.phase + q / g.s[2];
+            row_block<W, Add>(src, p0, p1, g.ys[1], t0, t1, col + row * ld + off, w);
+          }
+  };
+  switch (w) { // the row widths of the strided DCGAN / video / HALO layers: unrolled copies
+  case 2:
+    run(std::integral_constant<index_t, 2>{});
+    break;
+  case 4:
+    run(std::integral_constant<index_t, 4>{});
+    break;
+  case 8:
+    run(std::integral_constant<index_t, 8>{});
+    break;
+  case 12:
+    run(std::integral_constant<index_t, 12>{});
+    break;
+  case 16:
+    run(std::integral_constant<index_t, 16>{});
+    break;
+  case 24:
+    run(std::integral_constant<index_t, 24>{});
+    break;
+  case 32:
+    run(std::integral_constant<index_t, 32>{});
+    break;
+  case 48:
+    run(std::integral_constant<index_t, 48>{});
+    break;
+  case 64:
+    run(std::integral_constant<index_t, 64>{});
+    break;
+  default:
+    run(std::integral_constant<index_t, 0>{});
+  }
+}
+
+struct pad_tag {};
+
+/// One sample's X as im2col reads it: X itself (direct layout) or its padded, phase-split copy
+/// in the calling thread's pad scratch.
+template <class T>
+const T* im2col_source(const conv_geom& g, const padded_layout& l, const T* x) {
+  if (l.direct) return x;
+  T* buf = scratch_buffer<T, pad_tag>(static_cast<std::size_t>(l.size(g.cx)));
+  pad_split(g, l, x, buf);
+  return buf;
+}
+
+/// col[row * ld + off + pixel] = x_n[c, input position] for the output rows [t0, t1), zero
+/// outside the padded input; src = im2col_source(g, l, x_n).
+template <class T>
+void im2col(const conv_geom& g, const padded_layout& l, const T* src, T* col, index_t ld, index_t off,
+            index_t t0, index_t t1) {
+  for_col_rows<false>(g, l, src, col, ld, off, t0, t1);
+}
+/// The whole sample.
+template <class T>
+void im2col(const conv_geom& g, const T* x, T* col, index_t ld, index_t off) {
+  const padded_layout l = make_padded_layout(g);
+  im2col(g, l, im2col_source(g, l, x), col, ld, off, 0, g.ys[0] * g.ys[1]);
+}
+
+/// The adjoint of im2col, in three steps per sample: col2im_begin (zeroed accumulator: dx_n
+/// itself when direct, else the pad scratch), col2im_add per block of output rows, col2im_end
+/// (dx_n = the accumulator at X's positions). dx_n is OVERWRITTEN.
+template <class T>
+T* col2im_begin(const conv_geom& g, const padded_layout& l, T* dx) {
+  T* acc = l.direct ? dx : scratch_buffer<T, pad_tag>(static_cast<std::size_t>(l.size(g.cx)));
+  std::fill(acc, acc + (l.direct ? g.cx * g.x_pixels() : l.size(g.cx)), T(0));
+  return acc;
+}
+template <class T>
+void col2im_add(const conv_geom& g, const padded_layout& l, T* acc, const T* col, index_t ld, index_t off,
+                index_t t0, index_t t1) {
+  for_col_rows<true>(g, l, acc, col, ld, off, t0, t1);
+}
+template <class T>
+void col2im_end(const conv_geom& g, const padded_layout& l, const T* acc, T* dx) {
+  if (!l.direct) unpad_merge(g, l, acc, dx);
+}
+/// dx_n[c, input position] = sum of the col entries that im2col copies from it (whole sample).
 template <class T>
 void col2im(const conv_geom& g, const T* col, index_t ld, index_t off, T* dx) {
-  for (index_t c = 0; c < g.cx; ++c) {
-    T* xc = dx + c * g.x_pixels();
-    for (index_t kd = 0; kd < g.k[0]; ++kd)
-      for (index_t kh = 0; kh < g.k[1]; ++kh)
-        for (index_t kw = 0; kw < g.k[2]; ++kw) {
-          const index_t row = ((c * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
-          const T* srcrow = col + row * ld + off;
-          const index_t lo = first_valid(g.p[2], kw * g.d[2], g.s[2]);
-          const index_t hi = std::max(lo, last_valid_end(g.p[2], kw * g.d[2], g.s[2], g.xs[2], g.ys[2]));
-          const index_t shift = kw * g.d[2] - g.p[2];
-          for (index_t od = 0; od < g.ys[0]; ++od) {
-            const index_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
-            if (id < 0 || id >= g.xs[0]) continue;
-            for (index_t oh = 0; oh < g.ys[1]; ++oh) {
-              const index_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
-              if (ih < 0 || ih >= g.xs[1]) continue;
-              const T* in = srcrow + (od * g.ys[1] + oh) * g.ys[2];
-              T* dst = xc + (id * g.xs[1] + ih) * g.xs[2] + shift;
-              const index_t st = g.s[2];
-              if (st == 1) {
-                for (index_t ow = lo; ow < hi; ++ow) dst[ow] += in[ow];
-              } else if (st == 2) {
-                for (index_t ow = lo; ow < hi; ++ow) dst[2 * ow] += in[ow];
-              } else {
-                for (index_t ow = lo; ow < hi; ++ow) dst[ow * st] += in[ow];
-              }
-            }
-          }
-        }
-  }
+  const padded_layout l = make_padded_layout(g);
+  T* acc = col2im_begin(g, l, dx);
+  col2im_add(g, l, acc, col, ld, off, 0, g.ys[0] * g.ys[1]);
+  col2im_end(g, l, acc, dx);
+}
+
+/// Output rows (od, oh) per im2col block of one sample: about col_block_elements column entries
+/// (the block stays in L2 between im2col and the GEMM) but at least gemm_min_columns pixels.
+inline constexpr index_t col_block_elements = index_t(1) << 16;
+inline index_t rows_per_block(const conv_geom& g) {
+  const index_t rows = g.ys[0] * g.ys[1];
+  const index_t pixels = std::max<index_t>(256, col_block_elements / std::max<index_t>(g.col_rows(), 1));
+  return std::clamp<index_t>((pixels + g.ys[2] - 1) / g.ys[2], 1, rows);
 }
 
 template <class T>
@@ -271,6 +470,7 @@ inline bool is_dense(const conv_geom& g) {
 template <class T>
 void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  const padded_layout l = make_padded_layout(g);
   if (is_dense(g)) { // Y (n x cy) = X (n x R) W^T
     gemm<T>(false, true, g.n, g.cy, R, T(1), x, R, w, R, T(0), y, g.cy);
     if (bias)
@@ -280,14 +480,23 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
     const index_t grp = group_size(P, e - b);
-    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
+    const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
+    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
-      for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
-      T* out = gn == 1 ? y + n0 * g.cy * P : tmp;
-      gemm<T>(false, false, g.cy, ld, R, T(1), w, R, col, ld, T(0), out, ld);
-      if (gn > 1) scatter_samples(tmp, n0, gn, g.cy, P, y);
+      if (gn == 1) { // large output: im2col + GEMM per block of output rows (cache resident)
+        const T* src = im2col_source(g, l, x + n0 * XP);
+        for (index_t t0 = 0; t0 < rows; t0 += rpb) {
+          const index_t t1 = std::min(rows, t0 + rpb), pc = (t1 - t0) * g.ys[2];
+          im2col(g, l, src, col, pc, 0, t0, t1);
+          gemm<T>(false, false, g.cy, pc, R, T(1), w, R, col, pc, T(0), y + n0 * g.cy * P + t0 * g.ys[2], P);
+        }
+      } else {
+        for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
+        gemm<T>(false, false, g.cy, ld, R, T(1), w, R, col, ld, T(0), tmp, ld);
+        scatter_samples(tmp, n0, gn, g.cy, P, y);
+      }
       if (bias)
         for (index_t s = 0; s < gn; ++s)
           for (index_t c = 0; c < g.cy; ++c) {
@@ -303,23 +512,30 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
 template <class T>
 void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  const padded_layout l = make_padded_layout(g);
   if (is_dense(g)) { // dX (n x R) = dY (n x cy) W
     gemm<T>(false, false, g.n, R, g.cy, T(1), dy, g.cy, w, R, T(0), dx, R);
     return;
   }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
     const index_t grp = group_size(P, e - b);
-    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
+    const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
+    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
-    std::fill(dx + b * XP, dx + e * XP, T(0));
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
-      const T* src = dy + n0 * g.cy * P;
-      if (gn > 1) {
-        gather_samples(dy, n0, gn, g.cy, P, tmp);
-        src = tmp;
+      if (gn == 1) { // GEMM + col2im per block of output rows
+        T* acc = col2im_begin(g, l, dx + n0 * XP);
+        for (index_t t0 = 0; t0 < rows; t0 += rpb) {
+          const index_t t1 = std::min(rows, t0 + rpb), pc = (t1 - t0) * g.ys[2];
+          gemm<T>(true, false, R, pc, g.cy, T(1), w, R, dy + n0 * g.cy * P + t0 * g.ys[2], P, T(0), col, pc);
+          col2im_add(g, l, acc, col, pc, 0, t0, t1);
+        }
+        col2im_end(g, l, acc, dx + n0 * XP);
+        continue;
       }
-      gemm<T>(true, false, R, ld, g.cy, T(1), w, R, src, ld, T(0), col, ld);
+      gather_samples(dy, n0, gn, g.cy, P, tmp);
+      gemm<T>(true, false, R, ld, g.cy, T(1), w, R, tmp, ld, T(0), col, ld);
       for (index_t s = 0; s < gn; ++s) col2im(g, col, ld, s * P, dx + (n0 + s) * XP);
     }
   });
@@ -329,6 +545,7 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
 template <class T>
 void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   const index_t P = g.y_pixels(), R = g.col_rows(), XP = g.cx * g.x_pixels();
+  const padded_layout l = make_padded_layout(g);
   if (is_dense(g)) { // dW (cy x R) = dY^T (cy x n) X (n x R)
     gemm<T>(true, false, g.cy, R, g.n, T(1), dy, g.cy, x, R, T(0), dw, R);
     return;
@@ -340,17 +557,24 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   parallel_for_chunks(g.n, chunks, [&](int k, index_t b, index_t e) {
     T* DW = k == 0 ? dw : partial + (k - 1) * g.cy * R;
     const index_t grp = group_size(P, e - b);
-    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * grp * P));
+    const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
+    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
-      for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
-      const T* src = dy + n0 * g.cy * P;
-      if (gn > 1) {
-        gather_samples(dy, n0, gn, g.cy, P, tmp);
-        src = tmp;
+      if (gn == 1) { // im2col + GEMM per block of output rows, accumulating into DW
+        const T* src = im2col_source(g, l, x + n0 * XP);
+        for (index_t t0 = 0; t0 < rows; t0 += rpb) {
+          const index_t t1 = std::min(rows, t0 + rpb), pc = (t1 - t0) * g.ys[2];
+          im2col(g, l, src, col, pc, 0, t0, t1);
+          gemm<T>(false, true, g.cy, R, pc, T(1), dy + n0 * g.cy * P + t0 * g.ys[2], P, col, pc,
+                  n0 == b && t0 == 0 ? T(0) : T(1), DW, R);
+        }
+        continue;
       }
-      gemm<T>(false, true, g.cy, R, ld, T(1), src, ld, col, ld, n0 == b ? T(0) : T(1), DW, R);
+      for (index_t s = 0; s < gn; ++s) im2col(g, x + (n0 + s) * XP, col, ld, s * P);
+      gather_samples(dy, n0, gn, g.cy, P, tmp);
+      gemm<T>(false, true, g.cy, R, ld, T(1), tmp, ld, col, ld, n0 == b ? T(0) : T(1), DW, R);
     }
   });
   mat_map<T> DW(dw, g.cy, R);

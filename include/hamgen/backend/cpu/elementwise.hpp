@@ -1,7 +1,8 @@
 // hamgen/backend/cpu/elementwise.hpp
 //
 // Represents: cpu elementwise kernels on raw contiguous buffers: unary maps (activation functions
-//             and their derivative masks), binary arithmetic, scaled accumulation, and the
+//             and their derivative masks), the fused relu/leaky_relu backward, binary arithmetic,
+//             scaled accumulation, and the
 //             per-axis bias broadcast used by Linear/Conv/BatchNorm.
 // Requires:   buffers of n elements (x, y may alias for unary/binary kernels); for the axis
 //             kernels the tensor is viewed as [outer, c, inner].
@@ -56,6 +57,27 @@ template <class T>
 using carr = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <class T>
 using marr = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+/// out[i] = src[i] * (x[i] > 0 ? 1 : alpha) (leaky_relu: src = x; its backward: src = g), in
+/// blocks of 64: the mask (a select between two constants) and then a plain product, two loops
+/// g++ vectorises. Written as one expression, g++ folds it into `x > 0 ? src : alpha * src`,
+/// which it does not if-convert (a conditional multiply may trap under -ftrapping-math) and
+/// runs as a branchy scalar loop, as slow as Eigen 3.4's select(). out may equal src or x.
+template <class T>
+void leaky_scale(const T* x, const T* src, T* out, std::size_t n, T alpha) {
+  constexpr std::size_t block = 64;
+  T m[block];
+  for (std::size_t i = 0; i < n; i += block) {
+    const std::size_t len = std::min(block, n - i);
+    for (std::size_t j = 0; j < len; ++j) m[j] = x[i + j] > T(0) ? T(1) : alpha;
+    for (std::size_t j = 0; j < len; ++j) out[i + j] = src[i + j] * m[j];
+  }
+}
+/// y[i] = x[i] > 0 ? 1 : alpha (the mask alone).
+template <class T>
+void leaky_mask(const T* x, T* y, std::size_t n, T alpha) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? T(1) : alpha;
+}
 } // namespace detail
 
 /// y = f(x) elementwise; `alpha` parameterises leaky_relu, leaky_step and elu.
@@ -98,14 +120,16 @@ void unary(unary_kind k, const T* x, T* y, std::size_t n, T alpha = T(0)) {
     case unary_kind::sign:
       Y = X.sign();
       break;
+    // the piecewise maps are plain loops: Eigen 3.4's select() does not vectorise (a scalar,
+    // branchy loop that mispredicts on signed data); see leaky_scale
     case unary_kind::step:
-      Y = (X > T(0)).template cast<T>();
+      detail::leaky_mask(x + b, y + b, e - b, T(0));
       break;
     case unary_kind::leaky_relu:
-      Y = (X > T(0)).select(X, alpha * X);
+      detail::leaky_scale(x + b, x + b, y + b, e - b, alpha);
       break;
     case unary_kind::leaky_step:
-      Y = (X > T(0)).select(T(1), Eigen::Array<T, Eigen::Dynamic, 1>::Constant(X.size(), alpha));
+      detail::leaky_mask(x + b, y + b, e - b, alpha);
       break;
     case unary_kind::elu:
       Y = (X > T(0)).select(X, alpha * (X.min(T(0)).exp() - T(1)));
@@ -148,6 +172,15 @@ void binary(binary_kind k, const T* x, const T* y, T* z, std::size_t n) {
       Z = X / Y;
       break;
     }
+  });
+}
+
+/// out = x > 0 ? g : alpha g elementwise: the backward of relu (alpha = 0) and leaky_relu in one
+/// pass (g and out may alias).
+template <class T>
+void leaky_relu_backward(const T* g, const T* x, T* out, std::size_t n, T alpha) {
+  detail::pfor(n, elementwise_grain, [&](std::size_t b, std::size_t e) {
+    detail::leaky_scale(x + b, g + b, out + b, e - b, alpha);
   });
 }
 
