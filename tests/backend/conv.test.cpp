@@ -41,46 +41,17 @@ naive_geom naive_conv_geom(const cpu::conv_shape<D>& sh, const cpu::conv_options
 
 index_t vol(const std::array<index_t, 3>& a) { return a[0] * a[1] * a[2]; }
 
-// y[n,o,out] = b[o] + sum w[o,c,k] x[n,c,out*s - p + k*d]
-std::vector<double> naive_conv(const naive_geom& g, const std::vector<double>& x,
-                               const std::vector<double>& w, const std::vector<double>* b) {
-  std::vector<double> y(static_cast<std::size_t>(g.n * g.cout * vol(g.out)), 0.0);
+// Calls tap(y index, x index, w index, o) for every (output, input, weight) triple of the
+// convolution y[n,o,out] = b[o] + sum w[o,c,k] x[n,c,out*s - p + k*d] that lies inside the input.
+template <class F>
+void for_each_tap(const naive_geom& g, F&& tap) {
   for (index_t n = 0; n < g.n; ++n)
     for (index_t o = 0; o < g.cout; ++o)
       for (index_t a0 = 0; a0 < g.out[0]; ++a0)
         for (index_t a1 = 0; a1 < g.out[1]; ++a1)
           for (index_t a2 = 0; a2 < g.out[2]; ++a2) {
-            double acc = b ? (*b)[o] : 0.0;
-            for (index_t c = 0; c < g.cin; ++c)
-              for (index_t k0 = 0; k0 < g.k[0]; ++k0)
-                for (index_t k1 = 0; k1 < g.k[1]; ++k1)
-                  for (index_t k2 = 0; k2 < g.k[2]; ++k2) {
-                    const index_t i0 = a0 * g.s[0] - g.pb[0] + k0 * g.d[0];
-                    const index_t i1 = a1 * g.s[1] - g.pb[1] + k1 * g.d[1];
-                    const index_t i2 = a2 * g.s[2] - g.pb[2] + k2 * g.d[2];
-                    if (i0 < 0 || i1 < 0 || i2 < 0 || i0 >= g.in[0] || i1 >= g.in[1] || i2 >= g.in[2])
-                      continue;
-                    const double xv = x[((((n * g.cin + c) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] + i2)];
-                    const double wv = w[((((o * g.cin + c) * g.k[0] + k0) * g.k[1] + k1) * g.k[2] + k2)];
-                    acc += xv * wv;
-                  }
-            y[(((n * g.cout + o) * g.out[0] + a0) * g.out[1] + a1) * g.out[2] + a2] = acc;
-          }
-  return y;
-}
-
-// The exact gradients of <naive_conv(x, w), G> in x and in w: the adjoint (scatter) loops of
-// naive_conv, written out directly (conv is linear in each argument).
-void naive_conv_grads(const naive_geom& g, const std::vector<double>& x, const std::vector<double>& w,
-                      const std::vector<double>& G, std::vector<double>& dx, std::vector<double>& dw) {
-  dx.assign(x.size(), 0.0);
-  dw.assign(w.size(), 0.0);
-  for (index_t n = 0; n < g.n; ++n)
-    for (index_t o = 0; o < g.cout; ++o)
-      for (index_t a0 = 0; a0 < g.out[0]; ++a0)
-        for (index_t a1 = 0; a1 < g.out[1]; ++a1)
-          for (index_t a2 = 0; a2 < g.out[2]; ++a2) {
-            const double gv = G[(((n * g.cout + o) * g.out[0] + a0) * g.out[1] + a1) * g.out[2] + a2];
+            const auto yi = static_cast<std::size_t>(
+                (((n * g.cout + o) * g.out[0] + a0) * g.out[1] + a1) * g.out[2] + a2);
             for (index_t c = 0; c < g.cin; ++c)
               for (index_t k0 = 0; k0 < g.k[0]; ++k0)
                 for (index_t k1 = 0; k1 < g.k[1]; ++k1)
@@ -94,10 +65,32 @@ void naive_conv_grads(const naive_geom& g, const std::vector<double>& x, const s
                         (((n * g.cin + c) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] + i2);
                     const auto wi = static_cast<std::size_t>(
                         (((o * g.cin + c) * g.k[0] + k0) * g.k[1] + k1) * g.k[2] + k2);
-                    dx[xi] += w[wi] * gv;
-                    dw[wi] += x[xi] * gv;
+                    tap(yi, xi, wi);
                   }
           }
+}
+
+std::vector<double> naive_conv(const naive_geom& g, const std::vector<double>& x,
+                               const std::vector<double>& w, const std::vector<double>* b) {
+  std::vector<double> y(static_cast<std::size_t>(g.n * g.cout * vol(g.out)), 0.0);
+  if (b) {
+    const auto per_o = static_cast<std::size_t>(vol(g.out));
+    for (std::size_t i = 0; i < y.size(); ++i) y[i] = (*b)[(i / per_o) % static_cast<std::size_t>(g.cout)];
+  }
+  for_each_tap(g, [&](std::size_t yi, std::size_t xi, std::size_t wi) { y[yi] += x[xi] * w[wi]; });
+  return y;
+}
+
+// The exact gradients of <naive_conv(x, w), G> in x and in w: the adjoint (scatter) loops of
+// naive_conv (conv is linear in each argument).
+void naive_conv_grads(const naive_geom& g, const std::vector<double>& x, const std::vector<double>& w,
+                      const std::vector<double>& G, std::vector<double>& dx, std::vector<double>& dw) {
+  dx.assign(x.size(), 0.0);
+  dw.assign(w.size(), 0.0);
+  for_each_tap(g, [&](std::size_t yi, std::size_t xi, std::size_t wi) {
+    dx[xi] += w[wi] * G[yi];
+    dw[wi] += x[xi] * G[yi];
+  });
 }
 
 // Naive transposed convolution as a scatter: y[n,o,i*s - p + k*d] += x[n,c,i] w[c,o,k].
