@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
                      .log_y = true,
                      .width = 700,
                      .height = 600});
-  err.add("HNN", t, eh).add("baseline MLP", t, eb);
+  // the same colours as in the phase portrait (true, HNN, baseline = palette 0, 1, 2)
+  err.add("HNN", t, eh, &io::plot_palette[1]).add("baseline MLP", t, eb, &io::plot_palette[2]);
   io::write_png(out / "hnn_demo.png", io::render_grid({phase, err}, 2));
   std::printf("wrote %s and %s\n", (out / "hnn_demo.png").c_str(), (out / "hnn_demo.csv").c_str());
   return 0;
