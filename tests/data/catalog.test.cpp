@@ -3,20 +3,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "data_fixtures.hpp"
+
 #include <fstream>
 
 namespace fs = std::filesystem;
 using namespace hamgen::data;
 
-namespace {
-fs::path fresh(const std::string& name) {
-  const fs::path d = fs::path(HAMGEN_TEST_TMPDIR) / "datasets" / name;
-  fs::remove_all(d);
-  fs::remove_all(d.string() + ".partial");
-  fs::create_directories(d.parent_path());
-  return d;
-}
-} // namespace
+using hamgen_test::fresh;
 
 TEST_CASE("catalog: every dataset builds; unknown names and impossible sizes are refused",
           "[data][catalog]") {

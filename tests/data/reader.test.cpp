@@ -4,40 +4,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "data_fixtures.hpp"
+
 #include <fstream>
 
 namespace fs = std::filesystem;
 using namespace hamgen::data;
 
-namespace {
-fs::path fresh(const std::string& name) {
-  const fs::path d = fs::path(HAMGEN_TEST_TMPDIR) / "datasets" / name;
-  fs::remove_all(d);
-  fs::remove_all(d.string() + ".partial");
-  fs::create_directories(d.parent_path());
-  return d;
-}
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-/// Fails at trajectory `fail_at`: stands in for an interrupted run.
-class failing final : public generator {
-public:
-  explicit failing(std::size_t fail_at)
-      : inner_(make_generator("pendulum", {.frames = 4, .resolution = 8})), at_(fail_at) {}
-  const dataset_layout& layout() const override { return inner_->layout(); }
-  trajectory make(std::uint64_t seed, std::size_t i) const override {
-    if (i == at_) throw std::runtime_error("interrupted");
-    return inner_->make(seed, i);
-  }
-
-private:
-  std::unique_ptr<generator> inner_;
-  std::size_t at_;
-};
-} // namespace
+using hamgen_test::fresh;
+using hamgen_test::slurp;
 
 TEST_CASE("reader: random windows and batches have the right shapes, ranges and labels", "[data][reader]") {
   const fs::path d = fresh("balls");

@@ -1,24 +1,15 @@
 // Tests for hamgen/hnn/config_map.hpp: fused forward/backward equal the taped map.
 #include <catch2/catch.hpp>
 
+#include "hnn_fixtures.hpp"
+
 #include <hamgen/autodiff/grad.hpp>
 #include <hamgen/hnn/config_map.hpp>
 
 using namespace hamgen;
 namespace ad = hamgen::autodiff;
 
-namespace {
-/// Parameters whose gradient was dropped (zero_grad) or never written read as zeros.
-template <class M>
-void densify(M& m) {
-  m.visit_parameters(
-      [](const std::string&, auto& p) {
-        if (p.grad.shape() != p.value.shape())
-          p.grad = std::decay_t<decltype(p.grad)>::zeros(p.value.shape());
-      },
-      "");
-}
-} // namespace
+using hamgen_test::densify;
 
 TEST_CASE("hnn::config_map: fused == taped, forward and backward", "[hnn][config_map]") {
   generator g(1);

@@ -3,24 +3,15 @@
 // conservation, forward/backward-in-time consistency.
 #include <catch2/catch.hpp>
 
+#include "hnn_fixtures.hpp"
+
 #include <hamgen/autodiff/gradcheck.hpp>
 #include <hamgen/hnn/latent_operator.hpp>
 
 using namespace hamgen;
 namespace ad = hamgen::autodiff;
 
-namespace {
-/// Parameters whose gradient was dropped (zero_grad) or never written read as zeros.
-template <class M>
-void densify(M& m) {
-  m.visit_parameters(
-      [](const std::string&, auto& p) {
-        if (p.grad.shape() != p.value.shape())
-          p.grad = std::decay_t<decltype(p.grad)>::zeros(p.value.shape());
-      },
-      "");
-}
-} // namespace
+using hamgen_test::densify;
 
 TEST_CASE("hnn::expm: value and first-order gradient through the Fréchet adjoint", "[hnn][latent]") {
   tape t;

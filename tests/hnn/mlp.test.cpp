@@ -2,6 +2,8 @@
 // its adjoint) for every activation; initialisation bounds; errors.
 #include <catch2/catch.hpp>
 
+#include "hnn_fixtures.hpp"
+
 #include <cmath>
 
 #include <hamgen/autodiff/grad.hpp>
@@ -10,18 +12,7 @@
 using namespace hamgen;
 namespace ad = hamgen::autodiff;
 
-namespace {
-/// Parameters whose gradient was dropped (zero_grad) or never written read as zeros.
-template <class M>
-void densify(M& m) {
-  m.visit_parameters(
-      [](const std::string&, auto& p) {
-        if (p.grad.shape() != p.value.shape())
-          p.grad = std::decay_t<decltype(p.grad)>::zeros(p.value.shape());
-      },
-      "");
-}
-} // namespace
+using hamgen_test::densify;
 
 TEST_CASE("hnn::mlp: fused forward/backward equal the taped network", "[hnn][mlp]") {
   for (auto act : {hnn::activation::relu, hnn::activation::tanh, hnn::activation::softplus}) {

@@ -3,6 +3,8 @@
 // order of the Yoshida-4 composition on a separable learned H.
 #include <catch2/catch.hpp>
 
+#include "hnn_fixtures.hpp"
+
 #include <cmath>
 
 #include <hamgen/autodiff/gradcheck.hpp>
@@ -11,18 +13,7 @@
 using namespace hamgen;
 namespace ad = hamgen::autodiff;
 
-namespace {
-/// Parameters whose gradient was dropped (zero_grad) or never written read as zeros.
-template <class M>
-void densify(M& m) {
-  m.visit_parameters(
-      [](const std::string&, auto& p) {
-        if (p.grad.shape() != p.value.shape())
-          p.grad = std::decay_t<decltype(p.grad)>::zeros(p.value.shape());
-      },
-      "");
-}
-} // namespace
+using hamgen_test::densify;
 
 namespace {
 
