@@ -11,118 +11,58 @@
 //   hamgen float, torch float32.
 // It also reads expm_fwd_bwd_d{d}_norm{norm}_{W,G,gradW}.npy and prints the relative difference between
 // hamgen's dL/dW (expm_frechet_adjoint) and torch's. Files that are missing are skipped with a note.
-// The .npy reader here is private to this program (little-endian f4/f8, C order, format 1.0-3.0).
+// The .npy files are read with hamgen/io/npy.hpp (float32 arrays converted to double).
+#include <hamgen/io/npy.hpp>
 #include <hamgen/linalg/expm.hpp>
 #include <hamgen/linalg/frechet.hpp>
 #include <hamgen/linalg/hamiltonian_matrix.hpp>
 
 #include <unsupported/Eigen/MatrixFunctions>
 
+#include "../tests/linalg/reference.hpp" // the long-double reference exp shared with the tests
+
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 namespace {
 
+/// A dumped array as doubles (float32 arrays converted); ok = false when the file is absent.
 struct npy_array {
   std::vector<std::size_t> shape;
-  std::vector<double> data; // converted to double
+  std::vector<double> data;
   bool ok = false;
 };
 
 npy_array read_npy(const std::string& path) {
+  namespace io = hamgen::io;
   npy_array a;
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return a;
-  char magic[6];
-  f.read(magic, 6);
-  if (!f || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw std::runtime_error(path + ": not a .npy file");
-  unsigned char ver[2];
-  f.read(reinterpret_cast<char*>(ver), 2);
-  std::uint32_t hlen = 0;
-  if (ver[0] == 1) {
-    unsigned char b[2];
-    f.read(reinterpret_cast<char*>(b), 2);
-    hlen = b[0] | (b[1] << 8);
+  if (!std::filesystem::exists(path)) return a;
+  if (io::read_npy_header(path).dtype == io::npy_dtype::f32) {
+    const auto f = io::read_npy<float>(path);
+    a.shape = f.shape;
+    a.data.assign(f.data.begin(), f.data.end());
   } else {
-    unsigned char b[4];
-    f.read(reinterpret_cast<char*>(b), 4);
-    hlen = b[0] | (b[1] << 8) | (b[2] << 16) | (std::uint32_t(b[3]) << 24);
+    auto d = io::read_npy<double>(path);
+    a.shape = std::move(d.shape);
+    a.data = std::move(d.data);
   }
-  std::string header(hlen, '\0');
-  f.read(header.data(), hlen);
-  if (!f) throw std::runtime_error(path + ": truncated header");
-  auto field = [&](const char* key) {
-    const auto k = header.find(key);
-    if (k == std::string::npos) throw std::runtime_error(path + ": header lacks " + key);
-    return header.substr(k + std::strlen(key));
-  };
-  const std::string descr = field("'descr':");
-  const bool f8 = descr.find("<f8") < descr.find(',');
-  const bool f4 = descr.find("<f4") < descr.find(',');
-  if (!f8 && !f4) throw std::runtime_error(path + ": only little-endian f4/f8 are supported");
-  if (field("'fortran_order':").find("False") > 2) throw std::runtime_error(path + ": Fortran order");
-  std::string sh = field("'shape':");
-  sh = sh.substr(sh.find('(') + 1, sh.find(')') - sh.find('(') - 1);
-  std::stringstream ss(sh);
-  std::string tok;
-  std::size_t count = 1;
-  while (std::getline(ss, tok, ','))
-    if (tok.find_first_of("0123456789") != std::string::npos) {
-      a.shape.push_back(std::stoul(tok));
-      count *= a.shape.back();
-    }
-  a.data.resize(count);
-  if (f8) {
-    f.read(reinterpret_cast<char*>(a.data.data()), static_cast<std::streamsize>(count * 8));
-  } else {
-    std::vector<float> tmp(count);
-    f.read(reinterpret_cast<char*>(tmp.data()), static_cast<std::streamsize>(count * 4));
-    for (std::size_t i = 0; i < count; ++i) a.data[i] = tmp[i];
-  }
-  if (!f) throw std::runtime_error(path + ": truncated data");
   a.ok = true;
   return a;
 }
 
 using rmat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using dmat = Eigen::MatrixXd;
-using ldmat = Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>;
+using hamgen_test::ld_matrix;
+using hamgen_test::rel_error;
 
 dmat slice(const npy_array& a, std::size_t k, Eigen::Index n) {
   return Eigen::Map<const rmat>(a.data.data() + k * static_cast<std::size_t>(n * n), n, n);
 }
 
-ldmat reference(const dmat& h) {
-  ldmat a = h.cast<long double>();
-  const Eigen::Index n = a.rows();
-  long double n1 = 0;
-  for (Eigen::Index j = 0; j < n; ++j) n1 = std::max(n1, a.col(j).cwiseAbs().sum());
-  int s = 0;
-  while (n1 > 0.125L) {
-    n1 /= 2;
-    ++s;
-  }
-  a *= std::ldexp(1.0L, -s);
-  ldmat x = ldmat::Identity(n, n), term = ldmat::Identity(n, n), tmp;
-  for (int k = 1; k < 60; ++k) {
-    tmp.noalias() = term * a;
-    term = tmp / static_cast<long double>(k);
-    x += term;
-    if (term.cwiseAbs().maxCoeff() < 1e-25L * x.cwiseAbs().maxCoeff()) break;
-  }
-  for (int k = 0; k < s; ++k) {
-    tmp.noalias() = x * x;
-    x.swap(tmp);
-  }
-  return x;
-}
-
-struct stat {
+struct error_stat {
   double max = 0, sum = 0;
   int n = 0;
   void add(double e) {
@@ -138,9 +78,6 @@ struct stat {
 };
 
 double rel(const dmat& x, const dmat& r) { return (x - r).norm() / r.norm(); }
-double rel_ld(const dmat& x, const ldmat& r) {
-  return static_cast<double>((x.cast<long double>() - r).norm() / r.norm());
-}
 
 } // namespace
 
@@ -174,15 +111,15 @@ int main(int argc, char** argv) {
                       tf = read_npy(tag + "_torch_f32.npy");
       const Eigen::Index n = 2 * d;
       const std::size_t batch = std::min(max_batch, h.shape.at(0));
-      stat s_h, s_p, s_e, s_t, l_h, l_e, l_t, l_hf, l_tf;
+      error_stat s_h, s_p, s_e, s_t, l_h, l_e, l_t, l_hf, l_tf;
       for (std::size_t k = 0; k < batch; ++k) {
         const dmat hk = slice(h, k, n);
         const dmat xh = expm(hk), xp = expm(hk, pade), xe = hk.exp();
-        const ldmat ref = reference(hk);
-        l_h.add(rel_ld(xh, ref));
-        l_e.add(rel_ld(xe, ref));
+        const ld_matrix ref = hamgen_test::expm_reference(hk);
+        l_h.add(rel_error(xh, ref));
+        l_e.add(rel_error(xe, ref));
         const Eigen::MatrixXf hf = hk.cast<float>();
-        l_hf.add(rel_ld(dmat(expm(hf).cast<double>()), ref));
+        l_hf.add(rel_error(dmat(expm(hf).cast<double>()), ref));
         if (sc.ok) {
           const dmat r = slice(sc, k, n);
           s_h.add(rel(xh, r));
@@ -190,10 +127,10 @@ int main(int argc, char** argv) {
           s_e.add(rel(xe, r));
           if (th.ok) s_t.add(rel(slice(th, k, n), r));
         }
-        if (th.ok) l_t.add(rel_ld(slice(th, k, n), ref));
-        if (tf.ok) l_tf.add(rel_ld(slice(tf, k, n), ref));
+        if (th.ok) l_t.add(rel_error(slice(th, k, n), ref));
+        if (tf.ok) l_tf.add(rel_error(slice(tf, k, n), ref));
       }
-      auto col = [](const stat& s) { return s.n ? s.str() : std::string("-"); };
+      auto col = [](const error_stat& s) { return s.n ? s.str() : std::string("-"); };
       std::printf("%-4d %-5s | %-19s %-19s %-19s %-19s | %-19s %-19s %-19s | %-19s %-19s\n", d, norm,
                   col(s_h).c_str(), col(s_p).c_str(), col(s_e).c_str(), col(s_t).c_str(), col(l_h).c_str(),
                   col(l_e).c_str(), col(l_t).c_str(), col(l_hf).c_str(), col(l_tf).c_str());
@@ -210,7 +147,7 @@ int main(int argc, char** argv) {
         continue;
       }
       const Eigen::Index n = 2 * d;
-      stat s;
+      error_stat s;
       for (std::size_t k = 0; k < std::min(max_batch, w.shape.at(0)); ++k) {
         const dmat hk = hamgen::linalg::hamiltonian_from_w(slice(w, k, n));
         const auto r = hamgen::linalg::expm_frechet_adjoint(hk, slice(g, k, n));
