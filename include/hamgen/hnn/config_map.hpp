@@ -23,15 +23,16 @@ struct config_map_options {
 };
 
 template <class T = float>
-class config_map {
+class config_map : public detail::mlp_module<T> {
 public:
+  using detail::mlp_module<T>::net;
   using value_type = T;
   using device_type = cpu_t;
 
   explicit config_map(config_map_options o, generator& g = nn::default_generator())
-      : n_(o.n),
-        net(mlp_options{.in = 2 * o.n, .hidden = o.hidden, .out = 2 * o.n, .act = o.act, .init = o.init}, g) {
-  }
+      : detail::mlp_module<T>(
+            mlp_options{.in = 2 * o.n, .hidden = o.hidden, .out = 2 * o.n, .act = o.act, .init = o.init}, g),
+        n_(o.n) {}
 
   std::size_t dim() const noexcept { return n_; }
 
@@ -44,23 +45,8 @@ public:
     return {autodiff::slice(x, 1, 0, n_), autodiff::slice(x, 1, n_, 2 * n_)};
   }
 
-  void train(bool on) noexcept { net.train(on); }
-  bool is_training() const noexcept { return net.is_training(); }
-  template <class F>
-  void visit_parameters(F&& f, const std::string& prefix) {
-    net.visit_parameters(f, prefix + "net.");
-  }
-  template <class F>
-  void visit_state(F&& f, const std::string& prefix) {
-    net.visit_state(f, prefix + "net.");
-  }
-  void zero_grad() { net.zero_grad(); }
-
 private:
   std::size_t n_;
-
-public:
-  mlp<T> net;
 };
 
 /// Fused evaluation of a config_map: forward to q0, p0 ([B, n] row-major, owned here) and the reverse

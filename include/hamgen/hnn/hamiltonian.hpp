@@ -43,15 +43,17 @@ void check_qp(const char* who, std::size_t n, const var<T>& q, const var<T>& p) 
 } // namespace detail
 
 template <class T = float>
-class mlp_hamiltonian {
+class mlp_hamiltonian : public detail::mlp_module<T> {
 public:
+  using detail::mlp_module<T>::net;
   using value_type = T;
   using device_type = cpu_t;
   using cache = detail::mlp_cache<T>;
 
   explicit mlp_hamiltonian(hamiltonian_options o, generator& g = nn::default_generator())
-      : n_(o.n),
-        net(mlp_options{.in = 2 * o.n, .hidden = o.hidden, .out = 1, .act = o.act, .init = o.init}, g) {}
+      : detail::mlp_module<T>(
+            mlp_options{.in = 2 * o.n, .hidden = o.hidden, .out = 1, .act = o.act, .init = o.init}, g),
+        n_(o.n) {}
 
   std::size_t dim() const noexcept { return n_; }
   activation act() const noexcept { return net.options().act; }
@@ -76,23 +78,8 @@ public:
                                                           Eigen::Index(n_), gbar, &state_bar, s);
   }
 
-  void train(bool on) noexcept { net.train(on); }
-  bool is_training() const noexcept { return net.is_training(); }
-  template <class F>
-  void visit_parameters(F&& f, const std::string& prefix) {
-    net.visit_parameters(f, prefix + "net.");
-  }
-  template <class F>
-  void visit_state(F&& f, const std::string& prefix) {
-    net.visit_state(f, prefix + "net.");
-  }
-  void zero_grad() { net.zero_grad(); }
-
 private:
   std::size_t n_;
-
-public:
-  mlp<T> net;
 };
 
 template <class T = float>

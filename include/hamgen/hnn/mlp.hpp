@@ -195,6 +195,27 @@ void apply_activation(activation act, const mat<T>& z, mat<T>& a, mat<T>& s1, ma
   }
 }
 
+/// Module plumbing of a model that is one mlp `net` (config_map, mlp_hamiltonian): mode switch,
+/// traversals with the names "<prefix>net.<layer>.weight|bias", zero_grad.
+template <class T>
+struct mlp_module {
+  explicit mlp_module(mlp_options o, generator& g) : net(std::move(o), g) {}
+
+  void train(bool on) noexcept { net.train(on); }
+  bool is_training() const noexcept { return net.is_training(); }
+  template <class F>
+  void visit_parameters(F&& f, const std::string& prefix) {
+    net.visit_parameters(f, prefix + "net.");
+  }
+  template <class F>
+  void visit_state(F&& f, const std::string& prefix) {
+    net.visit_state(f, prefix + "net.");
+  }
+  void zero_grad() { net.zero_grad(); }
+
+  mlp<T> net;
+};
+
 /// relu helpers written as plain loops over contiguous storage (compilers vectorise the compare and
 /// blend; Eigen 3.4's select() is scalar).
 template <class T>
