@@ -34,7 +34,7 @@ struct implicit_midpoint_cache {
   void reset() {}
 };
 
-class implicit_midpoint {
+class implicit_midpoint : public detail::step_without_cache<implicit_midpoint> {
 public:
   static constexpr int order = 2;
   static constexpr bool symmetric = true;
@@ -46,12 +46,7 @@ public:
   explicit implicit_midpoint(implicit_midpoint_options opts) : opts_(opts) { validate(); }
   const implicit_midpoint_options& options() const { return opts_; }
 
-  template <class H, class S>
-  void step(const H& h, S& q, S& p, double dt) const {
-    detail::check_step_input(name, "step", q, p, dt, true);
-    cache<S> c;
-    step(h, q, p, dt, c);
-  }
+  using detail::step_without_cache<implicit_midpoint>::step;
 
   template <class H, class S>
   void step(const H& h, S& q, S& p, double dt, cache<S>& c) const {

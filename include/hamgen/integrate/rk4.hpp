@@ -20,7 +20,7 @@ struct rk4_cache {
   void reset() {}
 };
 
-class rk4 {
+class rk4 : public detail::step_without_cache<rk4> {
 public:
   static constexpr int order = 4;
   static constexpr bool symmetric = false;
@@ -28,12 +28,7 @@ public:
   template <class S>
   using cache = rk4_cache<S>;
 
-  template <class H, class S>
-  void step(const H& h, S& q, S& p, double dt) const {
-    detail::check_step_input(name, "step", q, p, dt, true);
-    cache<S> c;
-    step(h, q, p, dt, c);
-  }
+  using detail::step_without_cache<rk4>::step;
 
   template <class H, class S>
   void step(const H& h, S& q, S& p, double dt, cache<S>& c) const {

@@ -58,5 +58,17 @@ inline void check_step_input(const char* name, const char* fn, const S& q, const
   }
 }
 
+/// The cacheless step(h, q, p, dt) of a stepper that keeps a cache (CRTP base): checks the state,
+/// then runs Derived's cached step with a fresh cache. Derived adds `using step_without_cache::step;`.
+template <class Derived>
+struct step_without_cache {
+  template <class H, class S>
+  void step(const H& h, S& q, S& p, double dt) const {
+    check_step_input(Derived::name, "step", q, p, dt, true);
+    typename Derived::template cache<S> c;
+    static_cast<const Derived&>(*this).step(h, q, p, dt, c);
+  }
+};
+
 } // namespace detail
 } // namespace hamgen::integrate

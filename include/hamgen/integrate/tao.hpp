@@ -38,7 +38,7 @@ struct tao_cache {
 };
 
 template <int Order = 2>
-class tao_method {
+class tao_method : public detail::step_without_cache<tao_method<Order>> {
   static_assert(Order >= 2 && Order % 2 == 0, "hamgen::integrate::tao: Order must be 2, 4, 6, ...");
 
 public:
@@ -52,12 +52,7 @@ public:
   explicit tao_method(tao_options opts) : opts_(opts) { validate(); }
   const tao_options& options() const { return opts_; }
 
-  template <class H, class S>
-  void step(const H& h, S& q, S& p, double dt) const {
-    detail::check_step_input(name, "step", q, p, dt, true);
-    cache<S> c;
-    step(h, q, p, dt, c);
-  }
+  using detail::step_without_cache<tao_method<Order>>::step;
 
   template <class H, class S>
   void step(const H& h, S& q, S& p, double dt, cache<S>& c) const {
