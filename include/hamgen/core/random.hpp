@@ -20,6 +20,30 @@
 
 namespace hamgen {
 
+namespace detail {
+/// SplitMix64 (Steele, Lea, Flood 2014): advances x and returns the next output (used for seeding).
+inline std::uint64_t splitmix64(std::uint64_t& x) noexcept {
+  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+inline std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+/// One step of xoshiro256** on the state s; returns the output. Shared by hamgen::generator and the
+/// dataset generators' data::rng.
+inline std::uint64_t xoshiro256ss_next(std::array<std::uint64_t, 4>& s) noexcept {
+  const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
+  const std::uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return result;
+}
+} // namespace detail
+
 class generator {
 public:
   using result_type = std::uint64_t;
@@ -30,21 +54,11 @@ public:
 
   void seed(std::uint64_t seed) {
     std::uint64_t x = seed;
-    for (auto& s : s_) s = splitmix64(x);
+    for (auto& s : s_) s = detail::splitmix64(x);
     has_spare_ = false;
   }
 
-  result_type operator()() noexcept {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
+  result_type operator()() noexcept { return detail::xoshiro256ss_next(s_); }
 
   /// Uniform double in [0, 1).
   double uniform() noexcept { return double((*this)() >> 11) * 0x1.0p-53; }
@@ -81,14 +95,6 @@ public:
   }
 
 private:
-  static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-  static std::uint64_t splitmix64(std::uint64_t& x) noexcept {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
   std::array<std::uint64_t, 4> s_{};
   double spare_ = 0;
   bool has_spare_ = false;

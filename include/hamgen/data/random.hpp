@@ -2,48 +2,35 @@
 //
 // Represents: the dataset generators' random numbers: a counter-free 64-bit generator seeded per
 //             trajectory from (dataset seed, trajectory index), with uniform and normal draws.
-// Requires:   nothing beyond the standard library.
+// Requires:   hamgen/core/random.hpp (the engine).
 // Ensures:    the stream of a trajectory depends only on (seed, index) — not on the thread that
 //             generates it or on the order of generation — and is identical on every platform (the
 //             draws are written out here rather than taken from <random>'s distributions, whose
 //             algorithms the standard leaves to the implementation).
-// Source:     SplitMix64 (Steele, Lea, Flood 2014) for seeding; xoshiro256** (Blackman, Vigna 2018)
+// Source:     the engine is hamgen/core/random.hpp's (detail::xoshiro256ss_next, detail::splitmix64):
+//             SplitMix64 (Steele, Lea, Flood 2014) for seeding; xoshiro256** (Blackman, Vigna 2018)
 //             as the generator; 53-bit mantissa uniform doubles; Marsaglia's polar method for normals.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
 
-namespace hamgen::data {
+#include <hamgen/core/random.hpp>
 
-inline std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+namespace hamgen::data {
 
 /// xoshiro256** seeded from (seed, stream) through SplitMix64.
 class rng {
 public:
   explicit rng(std::uint64_t seed, std::uint64_t stream = 0) {
     std::uint64_t sm = seed ^ (0x6a09e667f3bcc909ULL * (stream + 1));
-    splitmix64(sm);
+    hamgen::detail::splitmix64(sm);
     sm ^= stream * 0xd1342543de82ef95ULL;
-    for (auto& w : s_) w = splitmix64(sm);
+    for (auto& w : s_) w = hamgen::detail::splitmix64(sm);
   }
-  std::uint64_t next() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
+  std::uint64_t next() { return hamgen::detail::xoshiro256ss_next(s_); }
   /// Uniform in [0, 1).
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   /// Uniform in [lo, hi) (returns lo when lo == hi).
@@ -68,8 +55,7 @@ public:
   bool coin() { return (next() >> 63) != 0; }
 
 private:
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t s_[4];
+  std::array<std::uint64_t, 4> s_{};
 };
 
 } // namespace hamgen::data
