@@ -27,8 +27,8 @@ std::atomic<long long> in_use{0}, peak{0}, base{0};
 
 void note_alloc(void* p) {
   if (!p) return;
-  const long long now = in_use.fetch_add((long long)malloc_usable_size(p), std::memory_order_relaxed) +
-                        (long long)malloc_usable_size(p);
+  const auto size = (long long)malloc_usable_size(p);
+  const long long now = in_use.fetch_add(size, std::memory_order_relaxed) + size;
   long long old = peak.load(std::memory_order_relaxed);
   while (now > old && !peak.compare_exchange_weak(old, now, std::memory_order_relaxed)) {
   }
