@@ -36,9 +36,10 @@ double fused_loss(H& h, const tensor<double>& q0, const tensor<double>& p0, cons
 }
 
 template <class H>
-void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol) {
+void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol, std::size_t B = 3,
+                          bool finite_differences = true) {
   generator g(7);
-  const std::size_t B = 3, n = h.dim(), T = o.frames;
+  const std::size_t n = h.dim(), T = o.frames;
   tensor<double> q0 = randn({B, n}, g), p0 = randn({B, n}, g);
   tensor<double> ws = randn({T, B, 2 * n}, g), wd = randn({T - 1, B, n}, g);
 
@@ -76,6 +77,7 @@ void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol) 
       "");
   for (std::size_t i = 0; i < dq.size(); ++i) REQUIRE(dq[i] == Approx(ref_q[i]).epsilon(0).margin(grad_tol));
   for (std::size_t i = 0; i < dp.size(); ++i) REQUIRE(dp[i] == Approx(ref_p[i]).epsilon(0).margin(grad_tol));
+  if (!finite_differences) return;
 
   // finite differences of the fused forward w.r.t. every parameter and the initial state
   const double h_fd = 1e-6;
@@ -120,6 +122,20 @@ TEST_CASE("hnn rollout: fused == engine double backprop, and finite differences 
     generator g(3);
     hnn::mlp_hamiltonian<double> h({.n = 2, .hidden = {6, 5}, .act = act}, g);
     check_against_engine(h, {.frames = 5, .dt = 0.1}, 1e-10);
+  }
+}
+
+TEST_CASE("hnn rollout: fused == engine at the HGAN sizes with relu (the small_gemm kernels)",
+          "[hnn][rollout]") {
+  // n = 10, two hidden layers of 100 (row tails of every tile width), batches 16 and 7 (column tails),
+  // mlp and separable H: the unpacked AVX2 products and their fused masks against the engine's ops.
+  for (std::size_t B : {16, 7}) {
+    INFO("batch " << B);
+    generator g(11);
+    hnn::mlp_hamiltonian<double> h({.n = 10, .hidden = {100, 100}, .act = hnn::activation::relu}, g);
+    check_against_engine(h, {.frames = 6, .dt = 0.05}, 1e-10, B, false);
+    hnn::separable_hamiltonian<double> s({.n = 10, .hidden = {37, 21}, .act = hnn::activation::relu}, g);
+    check_against_engine(s, {.frames = 6, .dt = 0.05}, 1e-10, B, false);
   }
 }
 

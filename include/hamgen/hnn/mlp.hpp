@@ -26,6 +26,7 @@
 #include <Eigen/Dense>
 
 #include <hamgen/autodiff/functions.hpp>
+#include <hamgen/backend/cpu/small_gemm.hpp>
 #include <hamgen/core/error.hpp>
 #include <hamgen/nn/init.hpp>
 #include <hamgen/nn/module.hpp>
@@ -258,6 +259,10 @@ struct mlp_cache {
                           ///< for relu)
   std::vector<mat<T>> delta; ///< δ_l = σ'(z_l) ⊙ u_l
   mat<T> z;                  ///< scratch
+  /// Column-major copies of the weights (mlp_kernels::pack), owned by the caller and valid while the
+  /// weights do not change (one rollout). When set, the products run through backend::cpu::small_gemm,
+  /// which needs W_l with contiguous columns; without them the kernels use Eigen.
+  const std::vector<mat<T>>* wcol = nullptr;
 
   void resize(const mlp_options& o, Eigen::Index batch, bool input_gradient) {
     const std::size_t L = o.hidden.size();
@@ -292,6 +297,15 @@ struct mlp_scratch {
 
 template <class T>
 struct mlp_kernels {
+  using sg_init = backend::cpu::small_gemm_init;
+  using sg_epilogue = backend::cpu::small_gemm_epilogue;
+
+  /// Column-major copies of every weight (mlp_cache::wcol): the A operands of W x in small_gemm.
+  static void pack(const mlp<T>& m, std::vector<mat<T>>& wcol) {
+    wcol.resize(m.weights.size());
+    for (std::size_t l = 0; l < m.weights.size(); ++l) wcol[l] = wmap(m.weights[l]);
+  }
+
   /// Hidden layers of the forward pass on c.x (already filled): fills a (and s1, s2 unless relu).
   /// The bias is written first and the product accumulated onto it (no zero fill, no bias pass).
   static void hidden_forward(const mlp<T>& m, mlp_cache<T>& c) {
@@ -301,7 +315,26 @@ struct mlp_kernels {
       const mat<T>& in = l == 0 ? c.x : c.a[l - 1];
       const auto w = Eigen::Index(o.hidden[l]);
       const auto bias = cvec_map<T>(m.biases[l].value.data(), w);
-      if (o.act == activation::relu) {
+      if (c.wcol) { // bias-initialised unpacked product, relu fused into the store
+        const bool relu = o.act == activation::relu;
+        mat<T>& out = relu ? c.a[l] : c.z;
+        out.resize(w, in.cols());
+        backend::cpu::small_gemm<T>({.m = w,
+                                     .n = in.cols(),
+                                     .k = in.rows(),
+                                     .a = (*c.wcol)[l].data(),
+                                     .lda = w,
+                                     .b = in.data(),
+                                     .b_row = 1,
+                                     .b_col = in.rows(),
+                                     .c = out.data(),
+                                     .ldc = w,
+                                     .init = backend::cpu::small_gemm_init::row_bias,
+                                     .bias = bias.data(),
+                                     .epilogue = relu ? backend::cpu::small_gemm_epilogue::relu
+                                                      : backend::cpu::small_gemm_epilogue::none});
+        if (!relu) apply_activation(o.act, c.z, c.a[l], c.s1[l], &c.s2[l]);
+      } else if (o.act == activation::relu) {
         c.a[l].resize(w, in.cols());
         c.a[l].colwise() = bias;
         c.a[l].noalias() += wmap(m.weights[l]) * in;
@@ -366,8 +399,27 @@ struct mlp_kernels {
     if (m.options().act == activation::relu) {
       relu_mask_broadcast(c.a[L - 1], wout, c.delta[L - 1]);
       for (std::size_t l = L - 1; l > 0; --l) {
-        c.delta[l - 1].noalias() = wmap(m.weights[l]).transpose() * c.delta[l];
-        relu_mask(c.a[l - 1], c.delta[l - 1], c.delta[l - 1]);
+        if (c.wcol) { // δ_{l-1} = [a_{l-1} > 0] ⊙ W_lᵀ δ_l; Wᵀ's columns are W's stored rows
+          const auto& W = m.weights[l].value;
+          const auto rows = Eigen::Index(W.dim(1)), k = Eigen::Index(W.dim(0));
+          c.delta[l - 1].resize(rows, c.delta[l].cols());
+          backend::cpu::small_gemm<T>({.m = rows,
+                                       .n = c.delta[l].cols(),
+                                       .k = k,
+                                       .a = W.data(),
+                                       .lda = rows,
+                                       .b = c.delta[l].data(),
+                                       .b_row = 1,
+                                       .b_col = k,
+                                       .c = c.delta[l - 1].data(),
+                                       .ldc = rows,
+                                       .epilogue = sg_epilogue::gate,
+                                       .gate = c.a[l - 1].data(),
+                                       .ldg = rows});
+        } else {
+          c.delta[l - 1].noalias() = wmap(m.weights[l]).transpose() * c.delta[l];
+          relu_mask(c.a[l - 1], c.delta[l - 1], c.delta[l - 1]);
+        }
       }
     } else {
       c.u[L - 1].colwise() = wout;
@@ -375,6 +427,24 @@ struct mlp_kernels {
       for (std::size_t l = L - 1; l > 0; --l) {
         c.u[l - 1].noalias() = wmap(m.weights[l]).transpose() * c.delta[l];
         c.delta[l - 1].array() = c.s1[l - 1].array() * c.u[l - 1].array();
+      }
+    }
+    if constexpr (std::is_same_v<std::remove_cvref_t<G>, mat<T>>) {
+      if (c.wcol) { // g = W_0[:, r0:r0+nr]ᵀ δ_0: columns of that transpose are pieces of W_0's rows
+        const auto& W = m.weights[0].value;
+        const auto w0 = Eigen::Index(W.dim(0));
+        g.resize(nr, c.delta[0].cols());
+        backend::cpu::small_gemm<T>({.m = nr,
+                                     .n = c.delta[0].cols(),
+                                     .k = w0,
+                                     .a = W.data() + r0,
+                                     .lda = Eigen::Index(W.dim(1)),
+                                     .b = c.delta[0].data(),
+                                     .b_row = 1,
+                                     .b_col = w0,
+                                     .c = g.data(),
+                                     .ldc = nr});
+        return;
       }
     }
     g.noalias() = wmap(m.weights[0]).middleCols(r0, nr).transpose() * c.delta[0];
@@ -389,6 +459,12 @@ struct mlp_kernels {
     const auto& o = m.options();
     const std::size_t L = o.hidden.size();
     const bool smooth = o.act != activation::relu;
+    if constexpr (std::is_same_v<std::remove_cvref_t<GB>, mat<T>>) {
+      if (!smooth && c.wcol) {
+        relu_adjoint_unpacked(m, c, r0, nr, gbar, s);
+        return false;
+      }
+    }
     gmap(m.weights[0]).middleCols(r0, nr).noalias() += c.delta[0] * gbar.transpose();
     s.d.noalias() = wmap(m.weights[0]).middleCols(r0, nr) * gbar; // δ̄_1
     if (smooth) s.zbar.resize(L);
@@ -422,6 +498,75 @@ struct mlp_kernels {
       }
     }
     return true;
+  }
+
+  /// input_gradient_adjoint for relu with column-major weight copies: every product one small_gemm,
+  /// the masks [a_l > 0] fused into the products' stores.
+  static void relu_adjoint_unpacked(mlp<T>& m, const mlp_cache<T>& c, Eigen::Index r0, Eigen::Index nr,
+                                    const mat<T>& gbar, mlp_scratch<T>& s) {
+    const auto& o = m.options();
+    const std::size_t L = o.hidden.size();
+    const Eigen::Index B = gbar.cols(), in = Eigen::Index(o.in), w0 = Eigen::Index(o.hidden[0]);
+    // W̄_0[:, r0:r0+nr] += δ_0 ḡᵀ, written as its transpose (rows r0.. of W̄_0's column-major view)
+    backend::cpu::small_gemm<T>({.m = nr,
+                                 .n = w0,
+                                 .k = B,
+                                 .a = gbar.data(),
+                                 .lda = gbar.rows(),
+                                 .b = c.delta[0].data(),
+                                 .b_row = w0,
+                                 .b_col = 1,
+                                 .c = gmap(m.weights[0]).data() + r0,
+                                 .ldc = in,
+                                 .init = sg_init::accumulate});
+    // ū_0 = [a_0 > 0] ⊙ W_0[:, r0:r0+nr] ḡ
+    s.ubar.resize(w0, B);
+    backend::cpu::small_gemm<T>({.m = w0,
+                                 .n = B,
+                                 .k = nr,
+                                 .a = (*c.wcol)[0].data() + r0 * w0,
+                                 .lda = w0,
+                                 .b = gbar.data(),
+                                 .b_row = 1,
+                                 .b_col = gbar.rows(),
+                                 .c = s.ubar.data(),
+                                 .ldc = w0,
+                                 .epilogue = sg_epilogue::gate,
+                                 .gate = c.a[0].data(),
+                                 .ldg = w0});
+    for (std::size_t l = 0; l + 1 < L; ++l) {
+      const auto wl = Eigen::Index(o.hidden[l]), wn = Eigen::Index(o.hidden[l + 1]);
+      // W̄_{l+1} += δ_{l+1} ū_lᵀ (as ū_l δ_{l+1}ᵀ into W̄_{l+1}'s column-major view)
+      backend::cpu::small_gemm<T>({.m = wl,
+                                   .n = wn,
+                                   .k = B,
+                                   .a = s.ubar.data(),
+                                   .lda = wl,
+                                   .b = c.delta[l + 1].data(),
+                                   .b_row = wn,
+                                   .b_col = 1,
+                                   .c = gmap(m.weights[l + 1]).data(),
+                                   .ldc = wl,
+                                   .init = sg_init::accumulate});
+      // ū_{l+1} = [a_{l+1} > 0] ⊙ W_{l+1} ū_l
+      s.next.resize(wn, B);
+      backend::cpu::small_gemm<T>({.m = wn,
+                                   .n = B,
+                                   .k = wl,
+                                   .a = (*c.wcol)[l + 1].data(),
+                                   .lda = wn,
+                                   .b = s.ubar.data(),
+                                   .b_row = 1,
+                                   .b_col = wl,
+                                   .c = s.next.data(),
+                                   .ldc = wn,
+                                   .epilogue = sg_epilogue::gate,
+                                   .gate = c.a[l + 1].data(),
+                                   .ldg = wn});
+      s.ubar.swap(s.next);
+    }
+    auto gw = vec_map<T>(gmap(m.weights[L]).data(), Eigen::Index(m.weights[L].value.size()));
+    gw += s.ubar.rowwise().sum();
   }
 };
 
