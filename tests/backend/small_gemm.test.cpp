@@ -60,13 +60,15 @@ void check_all_modes(bool fast) {
   for (long m : {1L, 3L, 4L, 5L, 7L, 8L, 9L, 15L, 16L, 17L, 20L, 31L, 33L, 100L})
     for (long n : {1L, 2L, 5L, 6L, 7L, 13L, 16L, 130L})
       for (long k : {0L, 1L, 10L, 37L, 129L})
-        for (int layout = 0; layout < 2; ++layout)
+        for (int layout = 0; layout < 3; ++layout)
           for (int mode = 0; mode < 5; ++mode) {
             const long lda = m + 3, ldc = m + 2, ldg = m + 1;
             // layout 0: B column-major k x n (b_row = 1); layout 1: B given as a row-major n x k
-            // transpose with padding (b_row = n + 2, b_col = 1)
-            const long b_row = layout == 0 ? 1 : n + 2, b_col = layout == 0 ? k + 1 : 1;
-            const long bsize = layout == 0 ? (k + 1) * n : (n + 2) * std::max(k, 1L);
+            // transpose with padding (b_row = n + 2, b_col = 1); layout 2: strided both ways
+            const long b_row = layout == 0 ? 1 : (layout == 1 ? n + 2 : 2);
+            const long b_col = layout == 0 ? k + 1 : (layout == 1 ? 1 : 2 * k + 1);
+            const long bsize =
+                layout == 0 ? (k + 1) * n : (layout == 1 ? (n + 2) * std::max(k, 1L) : (2 * k + 1) * n);
             const auto A = kernel_test::cast<T>(random_vector(std::size_t(lda * std::max(k, 1L)), seed++));
             const auto B = kernel_test::cast<T>(random_vector(std::size_t(bsize), seed++));
             const auto bias = kernel_test::cast<T>(random_vector(std::size_t(m), seed++));
