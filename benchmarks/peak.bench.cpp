@@ -143,11 +143,11 @@ void register_all() {
   for (const auto& c : cases)
     for (const auto kern : {cpu::gemm_kernel::automatic, cpu::gemm_kernel::eigen}) {
       const auto chosen =
-          kern == cpu::gemm_kernel::automatic ? cpu::gemm_kernel_for(c.ta, c.tb, c.m, c.n, c.k) : kern;
+          kern == cpu::gemm_kernel::automatic ? cpu::gemm_kernel_for<T>(c.ta, c.tb, c.m, c.n, c.k) : kern;
       const char* kname = chosen == cpu::gemm_kernel::dot      ? "dot"
                           : chosen == cpu::gemm_kernel::packed ? "packed"
                                                                : "eigen";
-      if (kern == cpu::gemm_kernel::eigen && chosen == cpu::gemm_kernel_for(c.ta, c.tb, c.m, c.n, c.k))
+      if (kern == cpu::gemm_kernel::eigen && chosen == cpu::gemm_kernel_for<T>(c.ta, c.tb, c.m, c.n, c.k))
         continue;
       const std::string name =
           "gemm|dtype=" + dt + "|case=" + c.what +

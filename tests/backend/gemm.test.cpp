@@ -190,16 +190,19 @@ TEMPLATE_TEST_CASE("the packed kernel's streaming stores write a large C exactly
 TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a small batch", "[backend][gemm]") {
   if (!cpu::gemm_simd_available()) {
     WARN("this CPU lacks AVX2+FMA: every shape uses Eigen");
-    CHECK(cpu::gemm_kernel_for(false, true, 24, 2048, 4096) == cpu::gemm_kernel::eigen);
+    CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::eigen);
     return;
   }
   // y = x W^T, dx = dy W, dW = dy^T x for Linear 4096 -> 2048 at batch 24
-  CHECK(cpu::gemm_kernel_for(false, true, 24, 2048, 4096) == cpu::gemm_kernel::dot);
-  CHECK(cpu::gemm_kernel_for(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
-  CHECK(cpu::gemm_kernel_for(true, false, 2048, 4096, 24) == cpu::gemm_kernel::packed);
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::dot);
+  CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
+  CHECK(cpu::gemm_kernel_for<float>(true, false, 2048, 4096, 24) == cpu::gemm_kernel::packed);
+  // Linear 256 -> 4096: the 4 MiB weight stays in cache, Eigen is as fast for dx = dy W
+  CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 256, 4096) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<double>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
   // large square products and op(A)^T op(B)^T stay on Eigen
-  CHECK(cpu::gemm_kernel_for(false, true, 1024, 1024, 1024) == cpu::gemm_kernel::eigen);
-  CHECK(cpu::gemm_kernel_for(true, true, 24, 2048, 4096) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 1024, 1024, 1024) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<float>(true, true, 24, 2048, 4096) == cpu::gemm_kernel::eigen);
   CHECK_FALSE(cpu::gemm_kernel_supports(cpu::gemm_kernel::dot, false, false));
   CHECK_FALSE(cpu::gemm_kernel_supports(cpu::gemm_kernel::packed, false, true));
 }

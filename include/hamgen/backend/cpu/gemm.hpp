@@ -6,27 +6,29 @@
 //             with explicit leading dimensions (row strides) so sub-blocks can be addressed.
 // Requires:   Eigen 3.4; T float or double; C does not alias A or B; lda/ldb/ldc >= the stored
 //             row lengths.
-// Ensures:    three kernels, chosen by shape (gemm_kernel_for):
+// Ensures:    three kernels, chosen by shape (gemm_kernel_for<T>; gemm(kernel, ...) forces one):
 //             - eigen: Eigen's blocked GEMM (AVX2/FMA kernels when compiled with -march=x86-64-v3
-//               or better); used for large square-ish products, for op(A)^T op(B)^T, and always
-//               when the CPU lacks AVX2+FMA.
-//             - dot (op = A B^T, one side small, e.g. a Linear layer's forward x W^T at a small
-//               batch): every C entry is a dot product of two contiguous rows; a 3 x 4 register
-//               tile of 256-bit accumulators reads the big operand once, sequentially, without
-//               packing (the small one is K-blocked to stay in L1/L2).
-//             - packed (op(B) = B, i.e. B stored k x n: the input gradient dy W and the weight
-//               gradient dy^T x of a Linear layer): B is packed in L2-sized blocks (kc x nc, rows
-//               read sequentially) into 2-vector-wide panels and A into 6-row panels; a 6 x 2
-//               vector register tile of fused multiply-adds (the Goto/van de Geijn GEMM layout,
-//               "Anatomy of high-performance matrix multiplication", TOMS 2008). A large C written
-//               in a single k-block with beta == 0 is written with streaming stores.
+//               or better); large square-ish products, op(A)^T op(B)^T, operands that stay in
+//               cache, and always when the CPU lacks AVX2+FMA.
+//             - dot (op = A B^T with min(m, n) <= 96, e.g. a Linear layer's forward x W^T at a
+//               small batch): every C entry is a dot product of two contiguous rows; a 3 x 4 tile
+//               of 256-bit accumulators (reduced with horizontal adds) reads the big operand once,
+//               sequentially and without packing, K-blocked so the small operand's block (~96 KiB)
+//               stays in L2; each tile prefetches a slice of the next big-operand rows.
+//             - packed (op(B) = B with k <= 64, e.g. the weight gradient dy^T x, or m <= 96 and B
+//               >= 8 MiB, e.g. the input gradient dy W): B is packed in ~256 KiB blocks (<= 128
+//               deep, rows read sequentially) into 2-vector-wide panels and op(A) into 6-row
+//               panels; a 6 x 2-vector register tile of fused multiply-adds (the layout of Goto and
+//               van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3),
+//               2008); the tiles of one block prefetch the next B block, and a large C written in
+//               one k-block with beta == 0 is written with streaming stores.
 //             The dot and packed kernels are compiled for AVX2+FMA through function target
 //             attributes and run only when __builtin_cpu_supports reports both, so binaries built
 //             for baseline x86-64 use them too. When m*n*k is large (>= 2^20 multiply-adds) the
-//             larger of m and n is split into num_threads() slices computed concurrently (each
+//             larger of m and n is split into num_threads() slices computed concurrently (every
 //             slice runs the kernel chosen for the whole product). beta == 0 never reads C (so C
-//             may hold NaN garbage). Results differ from a serial sum only by the usual floating-
-//             point reassociation (accumulation in T).
+//             may hold NaN garbage); the padding between rows of C (ldc > n) is never written.
+//             Sums are accumulated in T in a kernel-dependent order.
 #pragma once
 
 #include <hamgen/backend/cpu/parallel.hpp>
@@ -36,6 +38,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -74,14 +77,22 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
   return false;
 }
 
-/// The kernel gemm uses for this shape: dot for A B^T with min(m, n) <= 96; packed for op(B) = B
-/// when m <= 96, n <= 96 or k <= 64 (skinny products where Eigen's per-call packing of the large
-/// operand dominates); eigen otherwise and whenever AVX2+FMA are missing.
-inline gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
-                                   std::int64_t k) {
+/// The kernel gemm uses for this shape and element type T:
+/// - dot for A B^T when min(m, n) <= 96 (a Linear layer's forward at a small batch);
+/// - packed for op(B) = B when k <= 64 (a Linear layer's weight gradient dy^T x: a rank-k update
+///   writing a large C) or when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
+///   layer at a small batch: Eigen would pack the whole B on every call);
+/// - eigen otherwise (large square-ish products, op(A)^T op(B)^T, and B small enough to stay in
+///   cache, where Eigen's blocked kernel measured as fast or faster) and whenever AVX2+FMA are
+///   missing.
+template <class T>
+gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k) {
   if (!gemm_simd_available()) return gemm_kernel::eigen;
   if (!trans_a && trans_b) return std::min(m, n) <= 96 ? gemm_kernel::dot : gemm_kernel::eigen;
-  if (!trans_b) return (std::min(m, n) <= 96 || k <= 64) ? gemm_kernel::packed : gemm_kernel::eigen;
+  if (!trans_b) {
+    const bool big_b = k * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
+    return (k <= 64 || (m <= 96 && big_b)) ? gemm_kernel::packed : gemm_kernel::eigen;
+  }
   return gemm_kernel::eigen;
 }
 
@@ -183,14 +194,52 @@ struct avx<double> {
   }
 };
 
+/// A run of cache lines to prefetch while a tile computes: lines [first, first + count) of a
+/// block of rows (row r starts at base + r * ld, row_lines lines per row), issued a few per
+/// loop iteration so the loads spread over the tile instead of arriving in one burst.
+template <class T>
+struct prefetch_run {
+  static constexpr index_t line = 64 / index_t(sizeof(T)); // elements per cache line
+  const T* base = nullptr;
+  index_t ld = 0, row_lines = 1, first = 0, count = 0;
+
+  /// The lines of tile `tile` of `tiles` when `total` lines are shared evenly.
+  prefetch_run slice(index_t tile, index_t tiles, index_t total) const {
+    prefetch_run r = *this;
+    r.first = tile * total / tiles;
+    r.count = (tile + 1) * total / tiles - r.first;
+    return r;
+  }
+};
+
+/// Cursor over a prefetch_run: next(n) issues the next n prefetches (fewer at the end).
+template <class T>
+struct prefetch_cursor {
+  const T* row;
+  index_t ld, offset, row_end, left;
+  explicit prefetch_cursor(const prefetch_run<T>& r)
+      : row(r.base + (r.row_lines > 0 ? r.first / r.row_lines : 0) * r.ld), ld(r.ld),
+        offset(r.row_lines > 0 ? (r.first % r.row_lines) * prefetch_run<T>::line : 0),
+        row_end(r.row_lines * prefetch_run<T>::line), left(r.base == nullptr ? 0 : r.count) {}
+  [[gnu::always_inline]] inline void next(index_t n) {
+    for (; n > 0 && left > 0; --n, --left) {
+      _mm_prefetch(reinterpret_cast<const char*>(row + offset), _MM_HINT_T0);
+      offset += prefetch_run<T>::line;
+      if (offset >= row_end) {
+        offset = 0;
+        row += ld;
+      }
+    }
+  }
+};
+
 // ---- dot kernel: C = alpha A B^T + beta C, A (m x k, lda), B (n x k, ldb) ----
 
-/// s[i*4 + j] = sum_{p < kc} a[i*lda + p] b[j*ldb + p] for i < MR, j < NR. When pf is not null,
-/// also prefetches pf_rows rows of kc elements at pf (row stride ldpf): the next rows of the
-/// operand that streams from memory.
+/// s[i*4 + j] = sum_{p < kc} a[i*lda + p] b[j*ldb + p] for i < MR, j < NR, prefetching pf
+/// (lines of the next rows of the operand that streams from memory) on the way.
 template <class T, int MR, int NR>
 [[gnu::target("avx2,fma")]] void dot_tile(index_t kc, const T* a, index_t lda, const T* b, index_t ldb, T* s,
-                                          const T* pf, index_t ldpf, int pf_rows) {
+                                          const prefetch_run<T>& pf) {
   using S = avx<T>;
   using V = typename S::vec;
   constexpr int L = S::lanes;
@@ -199,11 +248,10 @@ template <class T, int MR, int NR>
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) acc[i][j] = S::zero();
+  prefetch_cursor<T> cur(pf);
   index_t p = 0;
   for (; p + L <= kc; p += L) {
-    if (pf != nullptr)
-      for (int r = 0; r < pf_rows; ++r)
-        _mm_prefetch(reinterpret_cast<const char*>(pf + r * ldpf + p), _MM_HINT_T0);
+    cur.next(1);
     V av[MR];
 #pragma GCC unroll 4
     for (int i = 0; i < MR; ++i) av[i] = S::load(a + i * lda + p);
@@ -214,6 +262,7 @@ template <class T, int MR, int NR>
       for (int i = 0; i < MR; ++i) acc[i][j] = S::fmadd(av[i], bv, acc[i][j]);
     }
   }
+  cur.next(cur.left);
 #pragma GCC unroll 4
   for (int i = 0; i < MR; ++i) {
     if constexpr (NR == 4) {
@@ -229,20 +278,20 @@ template <class T, int MR, int NR>
 }
 
 template <class T, int MR>
-void dot_tile_n(int nr, index_t kc, const T* a, index_t lda, const T* b, index_t ldb, T* s, const T* pf,
-                index_t ldpf, int pf_rows) {
+void dot_tile_n(int nr, index_t kc, const T* a, index_t lda, const T* b, index_t ldb, T* s,
+                const prefetch_run<T>& pf) {
   switch (nr) {
   case 4:
-    dot_tile<T, MR, 4>(kc, a, lda, b, ldb, s, pf, ldpf, pf_rows);
+    dot_tile<T, MR, 4>(kc, a, lda, b, ldb, s, pf);
     break;
   case 3:
-    dot_tile<T, MR, 3>(kc, a, lda, b, ldb, s, pf, ldpf, pf_rows);
+    dot_tile<T, MR, 3>(kc, a, lda, b, ldb, s, pf);
     break;
   case 2:
-    dot_tile<T, MR, 2>(kc, a, lda, b, ldb, s, pf, ldpf, pf_rows);
+    dot_tile<T, MR, 2>(kc, a, lda, b, ldb, s, pf);
     break;
   default:
-    dot_tile<T, MR, 1>(kc, a, lda, b, ldb, s, pf, ldpf, pf_rows);
+    dot_tile<T, MR, 1>(kc, a, lda, b, ldb, s, pf);
     break;
   }
 }
@@ -251,20 +300,20 @@ void dot_tile_n(int nr, index_t kc, const T* a, index_t lda, const T* b, index_t
 /// applies beta, later ones accumulate.
 template <class T>
 void dot_block(index_t i0, int mr, index_t j0, int nr, index_t p0, index_t kc, bool first, T alpha,
-               const T* a, index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc, const T* pf,
-               index_t ldpf, int pf_rows) {
+               const T* a, index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc,
+               const prefetch_run<T>& pf) {
   T s[3 * 4];
   const T* ap = a + i0 * lda + p0;
   const T* bp = b + j0 * ldb + p0;
   switch (mr) {
   case 3:
-    dot_tile_n<T, 3>(nr, kc, ap, lda, bp, ldb, s, pf, ldpf, pf_rows);
+    dot_tile_n<T, 3>(nr, kc, ap, lda, bp, ldb, s, pf);
     break;
   case 2:
-    dot_tile_n<T, 2>(nr, kc, ap, lda, bp, ldb, s, pf, ldpf, pf_rows);
+    dot_tile_n<T, 2>(nr, kc, ap, lda, bp, ldb, s, pf);
     break;
   default:
-    dot_tile_n<T, 1>(nr, kc, ap, lda, bp, ldb, s, pf, ldpf, pf_rows);
+    dot_tile_n<T, 1>(nr, kc, ap, lda, bp, ldb, s, pf);
     break;
   }
   const T bt = first ? beta : T(1);
@@ -272,34 +321,39 @@ void dot_block(index_t i0, int mr, index_t j0, int nr, index_t p0, index_t kc, b
     for (int j = 0; j < nr; ++j) update(c[(i0 + i) * ldc + j0 + j], s[i * 4 + j], alpha, bt);
 }
 
-/// Serial dot kernel on one block (k >= 1). The small side is K-blocked so its block stays in
-/// cache while the big side streams through once, each tile group prefetching the next one.
+/// Serial dot kernel on one block (k >= 1). The small side is K-blocked (~96 KiB, in L2) while
+/// the big side streams through once; the tiles of each group of big-side rows prefetch the
+/// next group's rows, a slice each.
 template <class T>
 void dot_gemm(index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b, index_t ldb,
               T beta, T* c, index_t ldc) {
   const index_t small = std::min(m, n);
-  index_t kc_bytes = index_t{48} * 1024;
-  if (const char* e = std::getenv("HAMGEN_GEMM_DOT_KCB")) kc_bytes = std::atoi(e);
-  const bool use_pf = std::getenv("HAMGEN_GEMM_NOPF") == nullptr;
-  const index_t kc_max = std::clamp<index_t>((kc_bytes / index_t(sizeof(T))) / small / 16 * 16, 64, 1 << 20);
+  constexpr index_t kc_bytes = index_t{96} * 1024;
+  const index_t kc_max = std::max<index_t>((kc_bytes / index_t(sizeof(T))) / small / 16 * 16, 64);
+  constexpr index_t line = prefetch_run<T>::line;
   for (index_t p0 = 0; p0 < k; p0 += kc_max) {
     const index_t kc = std::min(kc_max, k - p0);
     const bool first = p0 == 0;
+    const index_t row_lines = (kc + line - 1) / line;
     if (m <= n) {
+      const index_t tiles = (m + 2) / 3;
       for (index_t j0 = 0; j0 < n; j0 += 4) {
         const int nr = int(std::min<index_t>(4, n - j0));
-        const int next = int(std::clamp<index_t>(n - j0 - 4, 0, 4));
-        for (index_t i0 = 0; i0 < m; i0 += 3)
+        const index_t next = std::clamp<index_t>(n - j0 - 4, 0, 4);
+        const prefetch_run<T> pf{next > 0 ? b + (j0 + 4) * ldb + p0 : nullptr, ldb, row_lines, 0, 0};
+        for (index_t i0 = 0, t = 0; i0 < m; i0 += 3, ++t)
           dot_block(i0, int(std::min<index_t>(3, m - i0)), j0, nr, p0, kc, first, alpha, a, lda, b, ldb, beta,
-                    c, ldc, i0 == 0 && next > 0 && use_pf ? b + (j0 + 4) * ldb + p0 : nullptr, ldb, next);
+                    c, ldc, pf.slice(t, tiles, next * row_lines));
       }
     } else {
+      const index_t tiles = (n + 3) / 4;
       for (index_t i0 = 0; i0 < m; i0 += 3) {
         const int mr = int(std::min<index_t>(3, m - i0));
-        const int next = int(std::clamp<index_t>(m - i0 - 3, 0, 3));
-        for (index_t j0 = 0; j0 < n; j0 += 4)
+        const index_t next = std::clamp<index_t>(m - i0 - 3, 0, 3);
+        const prefetch_run<T> pf{next > 0 ? a + (i0 + 3) * lda + p0 : nullptr, lda, row_lines, 0, 0};
+        for (index_t j0 = 0, t = 0; j0 < n; j0 += 4, ++t)
           dot_block(i0, mr, j0, int(std::min<index_t>(4, n - j0)), p0, kc, first, alpha, a, lda, b, ldb, beta,
-                    c, ldc, j0 == 0 && next > 0 && use_pf ? a + (i0 + 3) * lda + p0 : nullptr, lda, next);
+                    c, ldc, pf.slice(t, tiles, next * row_lines));
       }
     }
   }
@@ -343,38 +397,47 @@ void pack_a(bool trans_a, const T* a, index_t lda, index_t i0, index_t mc, index
   }
 }
 
+/// Panel stride of packed B: one spare row per panel, so the panels written side by side while a
+/// row of B is read do not all map to the same L1 sets (kc * NR elements is a multiple of 4 KiB).
+template <class T>
+constexpr index_t b_panel_stride(index_t kc) {
+  return (kc + 1) * packed_nr<T>;
+}
+
 /// Packs B[p0 .. p0+kc, j0 .. j0+nc) (B row-major k x n) into ceil(nc / NR) panels,
-/// bp[q*kc*NR + p*NR + jj] = B(p0 + p, j0 + q*NR + jj), zero-padded; rows are read sequentially.
+/// bp[q*ps + p*NR + jj] = B(p0 + p, j0 + q*NR + jj) with ps = b_panel_stride(kc), zero-padded;
+/// rows are read sequentially.
 template <class T>
 void pack_b(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0, index_t kc, T* bp) {
   constexpr int NR = packed_nr<T>;
-  const index_t panels = (nc + NR - 1) / NR;
+  const index_t full = nc / NR, cols = nc - full * NR, ps = b_panel_stride<T>(kc);
   for (index_t p = 0; p < kc; ++p) {
     const T* src = b + (p0 + p) * ldb + j0;
-    for (index_t q = 0; q < panels; ++q) {
-      T* dst = bp + q * kc * NR + p * NR;
-      const index_t cols = std::min<index_t>(NR, nc - q * NR);
-      if (cols == NR) {
-        std::copy(src + q * NR, src + q * NR + NR, dst);
-      } else {
-        std::copy(src + q * NR, src + q * NR + cols, dst);
-        std::fill(dst + cols, dst + NR, T(0));
-      }
+    for (index_t q = 0; q < full; ++q) {
+      std::memcpy(bp + q * ps + p * NR, src + q * NR, sizeof(T) * NR);
+    }
+    if (cols > 0) {
+      T* dst = bp + full * ps + p * NR;
+      for (index_t jj = 0; jj < NR; ++jj) dst[jj] = jj < cols ? src[full * NR + jj] : T(0);
     }
   }
 }
 
-/// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C.
+/// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C,
+/// prefetching pf on the way.
 template <class T>
 [[gnu::target("avx2,fma")]] void packed_tile(index_t kc, const T* ap, const T* bp, T* c, index_t ldc, T alpha,
-                                             T beta, int mr, int nr, bool stream) {
+                                             T beta, int mr, int nr, bool stream, const prefetch_run<T>& pf) {
   using S = avx<T>;
   using V = typename S::vec;
   constexpr int L = S::lanes, MR = packed_mr, NR = packed_nr<T>;
   V acc[MR][2];
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = S::zero();
+  prefetch_cursor<T> cur(pf);
+  const index_t per_iter = (cur.left + kc - 1) / kc;
   for (index_t p = 0; p < kc; ++p) {
+    cur.next(per_iter);
     const V b0 = S::load(bp + p * NR), b1 = S::load(bp + p * NR + L);
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
@@ -419,60 +482,62 @@ template <class T>
     for (int j = 0; j < nr; ++j) update(c[i * ldc + j], t[i * NR + j], alpha, beta);
 }
 
-/// Serial packed kernel on one block (k >= 1): for each (nc x kc) block of B (packed once, kept
-/// in L2) and all of op(A)'s rows (packed per k-block), sweep 6-row tiles across the B block.
+/// Serial packed kernel on one block (k >= 1): for each (kc x nc) block of B (packed once, ~256
+/// KiB) and op(A)'s rows (packed per k-block, up to 1020 at a time), sweep 6-row tiles across
+/// the B block; while one block is computed, its tiles prefetch the next B block a slice each,
+/// so the stream from memory overlaps the arithmetic. With few rows (<= 48) the B panel is the
+/// outer loop (it stays in L1 for all row tiles), otherwise the rows are (C is written row-wise).
 template <class T>
 void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b,
                  index_t ldb, T beta, T* c, index_t ldc) {
   constexpr int MR = packed_mr, NR = packed_nr<T>;
-  // B block of at most ~256 KiB (half of a 512 KiB L2), at least 64 x NR.
-  index_t bb_bytes = index_t{256} * 1024, kc_lim = 256;
-  if (const char* e = std::getenv("HAMGEN_GEMM_PK_BB")) bb_bytes = std::atoi(e);
-  if (const char* e = std::getenv("HAMGEN_GEMM_PK_KC")) kc_lim = std::atoi(e);
-  const bool use_pf = std::getenv("HAMGEN_GEMM_NOPF") == nullptr;
-  const index_t b_block = bb_bytes / index_t(sizeof(T));
-  const index_t kc_max = std::min<index_t>(k, kc_lim);
+  // B block of ~256 KiB (half of a 512 KiB L2) and at most 128 deep; few rows (<= 48) sweep
+  // each B panel with all row tiles while it sits in L1.
+  constexpr index_t b_block = index_t{256} * 1024 / index_t(sizeof(T)), small_m = 48;
+  const index_t kc_max = std::min<index_t>(k, 128);
   const index_t nc_max =
       std::max<index_t>(NR, std::min<index_t>((b_block / kc_max) / NR * NR, (n + NR - 1) / NR * NR));
   const index_t mc_max = std::min<index_t>(m, 1020); // 170 panels of 6 rows
   // streaming stores when C is written once (one k-block, beta == 0) and is too large for cache
   const bool stream = beta == T(0) && k <= kc_max && m * n * index_t(sizeof(T)) >= (index_t{8} << 20);
-  T* bp = scratch_buffer<T, pack_b_tag>(std::size_t(kc_max * nc_max));
+  T* bp = scratch_buffer<T, pack_b_tag>(std::size_t(b_panel_stride<T>(kc_max) * (nc_max / NR)));
   T* ap = scratch_buffer<T, pack_a_tag>(std::size_t(kc_max * ((mc_max + MR - 1) / MR * MR)));
-  constexpr index_t line = 64 / index_t(sizeof(T)); // elements per cache line
+  constexpr index_t line = prefetch_run<T>::line;
   for (index_t j0 = 0; j0 < n; j0 += nc_max) {
     const index_t nc = std::min(nc_max, n - j0);
     for (index_t p0 = 0; p0 < k; p0 += kc_max) {
       const index_t kc = std::min(kc_max, k - p0);
       const T bt = p0 == 0 ? beta : T(1);
       pack_b(b, ldb, j0, nc, p0, kc, bp);
-      // the next B block, prefetched a slice per tile while this one is computed
+      // the next B block
       index_t nj0 = j0, np0 = p0 + kc;
       if (np0 >= k) {
         nj0 = j0 + nc;
         np0 = 0;
       }
-      const bool has_next = use_pf && nj0 < n;
+      const bool has_next = nj0 < n;
       const index_t nnc = has_next ? std::min(nc_max, n - nj0) : 0,
                     nkc = has_next ? std::min(kc_max, k - np0) : 0;
       const index_t row_lines = (nnc + line - 1) / line, pf_lines = row_lines * nkc;
-      const index_t tiles = ((std::min(mc_max, m) + MR - 1) / MR) * ((nc + NR - 1) / NR);
-      index_t tile = 0;
+      const prefetch_run<T> pf{has_next ? b + np0 * ldb + nj0 : nullptr, ldb, row_lines, 0, 0};
+      const index_t row_tiles = (mc_max + MR - 1) / MR, col_tiles = (nc + NR - 1) / NR;
+      const index_t tiles = row_tiles * col_tiles;
       for (index_t i0 = 0; i0 < m; i0 += mc_max) {
         const index_t mc = std::min(mc_max, m - i0);
         pack_a(trans_a, a, lda, i0, mc, p0, kc, ap);
-        for (index_t ir = 0; ir < mc; ir += MR)
-          for (index_t jr = 0; jr < nc; jr += NR) {
-            if (i0 == 0 && pf_lines > 0) {
-              for (index_t l = tile * pf_lines / tiles; l < (tile + 1) * pf_lines / tiles; ++l)
-                _mm_prefetch(reinterpret_cast<const char*>(b + (np0 + l / row_lines) * ldb + nj0 +
-                                                           (l % row_lines) * line),
-                             _MM_HINT_T1);
-              ++tile;
-            }
-            packed_tile(kc, ap + ir * kc, bp + jr * kc, c + (i0 + ir) * ldc + j0 + jr, ldc, alpha, bt,
-                        int(std::min<index_t>(MR, mc - ir)), int(std::min<index_t>(NR, nc - jr)), stream);
-          }
+        const auto tile = [&](index_t ir, index_t jr, index_t t) {
+          packed_tile(kc, ap + ir * kc, bp + jr / NR * b_panel_stride<T>(kc), c + (i0 + ir) * ldc + j0 + jr,
+                      ldc, alpha, bt, int(std::min<index_t>(MR, mc - ir)),
+                      int(std::min<index_t>(NR, nc - jr)), stream,
+                      i0 == 0 ? pf.slice(t, tiles, pf_lines) : prefetch_run<T>{});
+        };
+        if (mc <= small_m) {
+          for (index_t jr = 0, t = 0; jr < nc; jr += NR)
+            for (index_t ir = 0; ir < mc; ir += MR, ++t) tile(ir, jr, t);
+        } else {
+          for (index_t ir = 0, t = 0; ir < mc; ir += MR)
+            for (index_t jr = 0; jr < nc; jr += NR, ++t) tile(ir, jr, t);
+        }
       }
     }
   }
@@ -500,7 +565,7 @@ template <class T>
 void gemm(gemm_kernel kern, bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a,
           index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc) {
   if (m <= 0 || n <= 0) return;
-  if (kern == gemm_kernel::automatic) kern = gemm_kernel_for(trans_a, trans_b, m, n, k);
+  if (kern == gemm_kernel::automatic) kern = gemm_kernel_for<T>(trans_a, trans_b, m, n, k);
   if (!gemm_kernel_supports(kern, trans_a, trans_b)) kern = gemm_kernel::eigen;
   const bool split_rows = m >= n;
   const index_t len = split_rows ? m : n;
