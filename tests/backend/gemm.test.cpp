@@ -175,16 +175,15 @@ TEMPLATE_TEST_CASE("every gemm kernel matches a long-double triple loop on edge 
   }
 }
 
-TEMPLATE_TEST_CASE("the packed kernel's streaming stores write a large C exactly once", "[backend][gemm]",
-                   float, double) {
-  // beta == 0, one k-block and C >= 8 MiB: rows start 32-byte aligned or not (ldc = n + 1), so
-  // both the streaming and the plain store paths run.
+TEMPLATE_TEST_CASE("the packed kernel on a large C and a deep, wide B", "[backend][gemm]", float, double) {
+  // a rank-5 update writing 8 MiB (rows 32-byte aligned or not: ldc = n + 1), and m = 24 against
+  // a B of several 128-deep, ~256 KiB blocks (the shape of a Linear layer's input gradient)
   cpu::set_num_threads(1);
   const long n = 8 * 1024 * 1024 / (1024 * long(sizeof(TestType)));
   check_case<TestType>(cpu::gemm_kernel::packed, true, false, gemm_case{1024, n, 5, 0, 0, 1}, TestType(1),
                        TestType(0), 7);
-  check_case<TestType>(cpu::gemm_kernel::packed, false, false, gemm_case{1030, n + 3, 3, 0, 0, 0},
-                       TestType(-0.5), TestType(0), 8);
+  check_case<TestType>(cpu::gemm_kernel::packed, false, false, gemm_case{24, 1500, 700, 3, 2, 1},
+                       TestType(-0.5), TestType(0.5), 8);
 }
 
 TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a small batch", "[backend][gemm]") {
@@ -196,7 +195,7 @@ TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a smal
   // y = x W^T, dx = dy W, dW = dy^T x for Linear 4096 -> 2048 at batch 24
   CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::dot);
   CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
-  CHECK(cpu::gemm_kernel_for<float>(true, false, 2048, 4096, 24) == cpu::gemm_kernel::packed);
+  CHECK(cpu::gemm_kernel_for<float>(true, false, 2048, 4096, 24) == cpu::gemm_kernel::eigen);
   // Linear 256 -> 4096: the 4 MiB weight stays in cache, Eigen is as fast for dx = dy W
   CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 256, 4096) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<double>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);

@@ -15,13 +15,14 @@
 //               of 256-bit accumulators (reduced with horizontal adds) reads the big operand once,
 //               sequentially and without packing, K-blocked so the small operand's block (~96 KiB)
 //               stays in L2; each tile prefetches a slice of the next big-operand rows.
-//             - packed (op(B) = B with k <= 64, e.g. the weight gradient dy^T x, or m <= 96 and B
-//               >= 8 MiB, e.g. the input gradient dy W): B is packed in ~256 KiB blocks (<= 128
-//               deep, rows read sequentially) into 2-vector-wide panels and op(A) into 6-row
-//               panels; a 6 x 2-vector register tile of fused multiply-adds (the layout of Goto and
-//               van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3),
-//               2008); the tiles of one block prefetch the next B block, and a large C written in
-//               one k-block with beta == 0 is written with streaming stores.
+//             - packed (op(B) = B with m <= 96 and B >= 8 MiB, e.g. the input gradient dy W of a
+//               large layer at a small batch, where Eigen packs the whole B on every call): B is
+//               packed in ~256 KiB blocks (<= 128 deep, rows read sequentially, panels padded
+//               against L1 set conflicts) into 2-vector-wide panels and op(A) into 6-row panels; a
+//               6 x 2-vector register tile of fused multiply-adds (the layout of Goto and van de
+//               Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3), 2008);
+//               the tiles of one block prefetch the next B block a slice each. Forced with
+//               gemm(gemm_kernel::packed, ...) it also serves any other op(B) = B shape.
 //             The dot and packed kernels are compiled for AVX2+FMA through function target
 //             attributes and run only when __builtin_cpu_supports reports both, so binaries built
 //             for baseline x86-64 use them too. When m*n*k is large (>= 2^20 multiply-adds) the
@@ -79,19 +80,19 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 
 /// The kernel gemm uses for this shape and element type T:
 /// - dot for A B^T when min(m, n) <= 96 (a Linear layer's forward at a small batch);
-/// - packed for op(B) = B when k <= 64 (a Linear layer's weight gradient dy^T x: a rank-k update
-///   writing a large C) or when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
+/// - packed for op(B) = B when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
 ///   layer at a small batch: Eigen would pack the whole B on every call);
-/// - eigen otherwise (large square-ish products, op(A)^T op(B)^T, and B small enough to stay in
-///   cache, where Eigen's blocked kernel measured as fast or faster) and whenever AVX2+FMA are
-///   missing.
+/// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, B small enough to stay in cache
+///   (Eigen measured as fast), the weight gradient dy^T x (k = batch: the packed kernel is faster
+///   on a warm C but slower inside a training step, where C is fresh memory consumed right
+///   after), and whenever AVX2+FMA are missing.
 template <class T>
 gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k) {
   if (!gemm_simd_available()) return gemm_kernel::eigen;
   if (!trans_a && trans_b) return std::min(m, n) <= 96 ? gemm_kernel::dot : gemm_kernel::eigen;
   if (!trans_b) {
     const bool big_b = k * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
-    return (k <= 64 || (m <= 96 && big_b)) ? gemm_kernel::packed : gemm_kernel::eigen;
+    return m <= 96 && big_b ? gemm_kernel::packed : gemm_kernel::eigen;
   }
   return gemm_kernel::eigen;
 }
@@ -155,7 +156,6 @@ struct avx<float> {
   HAMGEN_SIMD_FN static vec bcast(const float* p) { return _mm256_broadcast_ss(p); }
   HAMGEN_SIMD_FN static vec set1(float x) { return _mm256_set1_ps(x); }
   HAMGEN_SIMD_FN static void store(float* p, vec v) { _mm256_storeu_ps(p, v); }
-  HAMGEN_SIMD_FN static void stream(float* p, vec v) { _mm256_stream_ps(p, v); }
   HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
   HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
   /// out[j] = sum of the lanes of v[j], j < 4.
@@ -180,7 +180,6 @@ struct avx<double> {
   HAMGEN_SIMD_FN static vec bcast(const double* p) { return _mm256_broadcast_sd(p); }
   HAMGEN_SIMD_FN static vec set1(double x) { return _mm256_set1_pd(x); }
   HAMGEN_SIMD_FN static void store(double* p, vec v) { _mm256_storeu_pd(p, v); }
-  HAMGEN_SIMD_FN static void stream(double* p, vec v) { _mm256_stream_pd(p, v); }
   HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_pd(a, b, c); }
   HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
   HAMGEN_SIMD_FN static void hsum4(vec v0, vec v1, vec v2, vec v3, double* out) {
@@ -427,7 +426,7 @@ void pack_b(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0, index_t
 /// prefetching pf on the way.
 template <class T>
 [[gnu::target("avx2,fma")]] void packed_tile(index_t kc, const T* ap, const T* bp, T* c, index_t ldc, T alpha,
-                                             T beta, int mr, int nr, bool stream, const prefetch_run<T>& pf) {
+                                             T beta, int mr, int nr, const prefetch_run<T>& pf) {
   using S = avx<T>;
   using V = typename S::vec;
   constexpr int L = S::lanes, MR = packed_mr, NR = packed_nr<T>;
@@ -453,13 +452,8 @@ template <class T>
       for (int i = 0; i < MR; ++i) {
         T* cr = c + i * ldc;
         const V r0 = S::mul(va, acc[i][0]), r1 = S::mul(va, acc[i][1]);
-        if (stream && reinterpret_cast<std::uintptr_t>(cr) % 32 == 0) {
-          S::stream(cr, r0);
-          S::stream(cr + L, r1);
-        } else {
-          S::store(cr, r0);
-          S::store(cr + L, r1);
-        }
+        S::store(cr, r0);
+        S::store(cr + L, r1);
       }
     } else {
       const V vb = S::set1(beta);
@@ -498,8 +492,6 @@ void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T
   const index_t nc_max =
       std::max<index_t>(NR, std::min<index_t>((b_block / kc_max) / NR * NR, (n + NR - 1) / NR * NR));
   const index_t mc_max = std::min<index_t>(m, 1020); // 170 panels of 6 rows
-  // streaming stores when C is written once (one k-block, beta == 0) and is too large for cache
-  const bool stream = beta == T(0) && k <= kc_max && m * n * index_t(sizeof(T)) >= (index_t{8} << 20);
   T* bp = scratch_buffer<T, pack_b_tag>(std::size_t(b_panel_stride<T>(kc_max) * (nc_max / NR)));
   T* ap = scratch_buffer<T, pack_a_tag>(std::size_t(kc_max * ((mc_max + MR - 1) / MR * MR)));
   constexpr index_t line = prefetch_run<T>::line;
@@ -528,7 +520,7 @@ void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T
         const auto tile = [&](index_t ir, index_t jr, index_t t) {
           packed_tile(kc, ap + ir * kc, bp + jr / NR * b_panel_stride<T>(kc), c + (i0 + ir) * ldc + j0 + jr,
                       ldc, alpha, bt, int(std::min<index_t>(MR, mc - ir)),
-                      int(std::min<index_t>(NR, nc - jr)), stream,
+                      int(std::min<index_t>(NR, nc - jr)),
                       i0 == 0 ? pf.slice(t, tiles, pf_lines) : prefetch_run<T>{});
         };
         if (mc <= small_m) {
@@ -541,7 +533,6 @@ void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T
       }
     }
   }
-  if (stream) _mm_sfence();
 }
 #undef HAMGEN_SIMD_FN
 #endif // HAMGEN_GEMM_X86_SIMD
