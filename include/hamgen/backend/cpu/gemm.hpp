@@ -84,8 +84,8 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 ///   layer at a small batch: Eigen would pack the whole B on every call);
 /// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, B small enough to stay in cache
 ///   (Eigen measured as fast), the weight gradient dy^T x (k = batch: the packed kernel is faster
-///   on a warm C but slower inside a training step, where C is fresh memory consumed right
-///   after), and whenever AVX2+FMA are missing.
+///   on a warm C, but inside the mlp_bn training step, where the 32 MiB C is freshly mapped
+///   memory on every step, it measured slower or no faster), and whenever AVX2+FMA are missing.
 template <class T>
 gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k) {
   if (!gemm_simd_available()) return gemm_kernel::eigen;
