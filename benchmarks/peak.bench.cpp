@@ -7,8 +7,8 @@
 //                           square size and at the GEMMs of the mlp_bn step (Linear 4096 -> 2048 and
 //                           256 -> 4096, batch 24: forward, input gradient, weight gradient).
 //                           kernel=auto:<k> is the kernel gemm chooses for the shape (what the layers
-//                           run); kernel=eigen, listed when the choice is another kernel, is Eigen's
-//                           GEMM on the same shape for comparison.
+//                           run); the other kernels that support the shape (eigen, dot, packed)
+//                           follow on the same shape for comparison.
 // Counters: flops (rate, flop/s) and pct_peak (100 * rate / the fma_peak of the same dtype, measured
 // once at start-up in this process). Run single-threaded:
 //   HAMGEN_NUM_THREADS=1 build/bench/benchmarks/bench_peak
@@ -138,25 +138,28 @@ void register_all() {
                               {"linear256x4096_fwd", false, true, 24, 4096, 256},
                               {"linear256x4096_dx", false, false, 24, 256, 4096},
                               {"linear256x4096_dw", true, false, 4096, 256, 24}};
-  // kernel=auto is what the layers get (gemm_kernel_for); kernel=eigen is the Eigen path on the
-  // same shape, for a same-run comparison.
-  for (const auto& c : cases)
-    for (const auto kern : {cpu::gemm_kernel::automatic, cpu::gemm_kernel::eigen}) {
-      const auto chosen =
-          kern == cpu::gemm_kernel::automatic ? cpu::gemm_kernel_for<T>(c.ta, c.tb, c.m, c.n, c.k) : kern;
-      const char* kname = chosen == cpu::gemm_kernel::dot      ? "dot"
-                          : chosen == cpu::gemm_kernel::packed ? "packed"
-                                                               : "eigen";
-      if (kern == cpu::gemm_kernel::eigen && chosen == cpu::gemm_kernel_for<T>(c.ta, c.tb, c.m, c.n, c.k))
+  // kernel=auto:<k> is what the layers get (gemm_kernel_for); every other kernel that supports the
+  // shape's transposes (eigen always) follows on the same shape, for a same-run comparison.
+  for (const auto& c : cases) {
+    const auto chosen = cpu::gemm_kernel_for<T>(c.ta, c.tb, c.m, c.n, c.k);
+    for (const auto kern : {cpu::gemm_kernel::automatic, cpu::gemm_kernel::eigen, cpu::gemm_kernel::dot,
+                            cpu::gemm_kernel::packed}) {
+      if (kern != cpu::gemm_kernel::automatic &&
+          (kern == chosen || !cpu::gemm_kernel_supports(kern, c.ta, c.tb)))
         continue;
-      const std::string name =
-          "gemm|dtype=" + dt + "|case=" + c.what +
-          "|kernel=" + (kern == cpu::gemm_kernel::automatic ? std::string("auto:") : std::string()) + kname +
-          "|m=" + std::to_string(c.m) + "|n=" + std::to_string(c.n) + "|k=" + std::to_string(c.k);
+      const auto k = kern == cpu::gemm_kernel::automatic ? chosen : kern;
+      const std::string kname = std::string(kern == cpu::gemm_kernel::automatic ? "auto:" : "") +
+                                (k == cpu::gemm_kernel::dot      ? "dot"
+                                 : k == cpu::gemm_kernel::packed ? "packed"
+                                                                 : "eigen");
+      const std::string name = "gemm|dtype=" + dt + "|case=" + c.what + "|kernel=" + kname +
+                               "|m=" + std::to_string(c.m) + "|n=" + std::to_string(c.n) +
+                               "|k=" + std::to_string(c.k);
       benchmark::RegisterBenchmark(name.c_str(), [c, kern](benchmark::State& st) {
         gemm_case<T>(st, kern, c.ta, c.tb, c.m, c.n, c.k);
       })->UseRealTime();
     }
+  }
 }
 
 [[maybe_unused]] const bool registered = [] {
