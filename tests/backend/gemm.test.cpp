@@ -196,7 +196,10 @@ TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a smal
   CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::dot);
   CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
   CHECK(cpu::gemm_kernel_for<float>(true, false, 2048, 4096, 24) == cpu::gemm_kernel::eigen);
-  // Linear 256 -> 4096: the 4 MiB weight stays in cache, Eigen is as fast for dx = dy W
+  // Linear 256 -> 4096: rows of 256 floats are too short for the dot kernel; the 4 MiB weight stays
+  // in cache, Eigen is as fast for dx = dy W
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 4096, 256) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<double>(false, true, 24, 4096, 256) == cpu::gemm_kernel::dot);
   CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 256, 4096) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<double>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
   // large square products and op(A)^T op(B)^T stay on Eigen

@@ -10,11 +10,12 @@
 //             - eigen: Eigen's blocked GEMM (AVX2/FMA kernels when compiled with -march=x86-64-v3
 //               or better); large square-ish products, op(A)^T op(B)^T, operands that stay in
 //               cache, and always when the CPU lacks AVX2+FMA.
-//             - dot (op = A B^T with min(m, n) <= 96 and k >= 16, e.g. a Linear layer's forward x W^T at a
-//               small batch): every C entry is a dot product of two contiguous rows; a 3 x 4 tile
-//               of 256-bit accumulators (reduced with horizontal adds) reads the big operand once,
-//               sequentially and without packing, K-blocked so the small operand's block (~96 KiB)
-//               stays in L2; each tile prefetches a slice of the next big-operand rows.
+//             - dot (op = A B^T, min(m, n) <= 96, rows of k >= 2 KiB; e.g. a Linear layer's
+//               forward x W^T at a small batch): every C entry is a dot product of two
+//               contiguous rows; a 3 x 4 tile of 256-bit accumulators (reduced with horizontal
+//               adds) reads the big operand once, sequentially and without packing, K-blocked so
+//               the small operand's block (~96 KiB) stays in L2; each tile prefetches a slice of
+//               the next big-operand rows.
 //             - packed (op(B) = B with m <= 96 and B >= 8 MiB, e.g. the input gradient dy W of a
 //               large layer at a small batch, where Eigen packs the whole B on every call): B is
 //               packed in ~256 KiB blocks (<= 128 deep, rows read sequentially, panels padded
@@ -79,7 +80,9 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 }
 
 /// The kernel gemm uses for this shape and element type T:
-/// - dot for A B^T when min(m, n) <= 96 and k >= 16 (a Linear layer's forward at a small batch);
+/// - dot for A B^T when min(m, n) <= 96 and k spans >= 2 KiB (k >= 512 floats or 256 doubles:
+///   shorter rows leave too few vector steps per tile to pay for the horizontal reductions; a
+///   Linear layer's forward at a small batch);
 /// - packed for op(B) = B when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
 ///   layer at a small batch: Eigen would pack the whole B on every call);
 /// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, B small enough to stay in cache
@@ -89,7 +92,10 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 template <class T>
 gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k) {
   if (!gemm_simd_available()) return gemm_kernel::eigen;
-  if (!trans_a && trans_b) return std::min(m, n) <= 96 && k >= 16 ? gemm_kernel::dot : gemm_kernel::eigen;
+  if (!trans_a && trans_b) {
+    const bool deep = k * std::int64_t(sizeof(T)) >= 2048; // >= 64 vector steps per tile and k-block
+    return std::min(m, n) <= 96 && deep ? gemm_kernel::dot : gemm_kernel::eigen;
+  }
   if (!trans_b) {
     const bool big_b = k * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
     return m <= 96 && big_b ? gemm_kernel::packed : gemm_kernel::eigen;
