@@ -39,14 +39,18 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 
+// HAMGEN_GEMM_X86_SIMD = 0 (set before including) compiles the Eigen path only.
+#ifndef HAMGEN_GEMM_X86_SIMD
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
 #define HAMGEN_GEMM_X86_SIMD 1
 #else
 #define HAMGEN_GEMM_X86_SIMD 0
+#endif
+#endif
+#if HAMGEN_GEMM_X86_SIMD
+#include <immintrin.h>
 #endif
 
 namespace hamgen::backend::cpu {
@@ -545,8 +549,9 @@ void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T
 
 /// Serial product on one block with the given kernel (k >= 1, kernel supported).
 template <class T>
-void gemm_serial(gemm_kernel kern, bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha,
-                 const T* a, index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc) {
+void gemm_serial([[maybe_unused]] gemm_kernel kern, bool trans_a, bool trans_b, index_t m, index_t n,
+                 index_t k, T alpha, const T* a, index_t lda, const T* b, index_t ldb, T beta, T* c,
+                 index_t ldc) {
 #if HAMGEN_GEMM_X86_SIMD
   if (kern == gemm_kernel::dot) return dot_gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   if (kern == gemm_kernel::packed) return packed_gemm(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
