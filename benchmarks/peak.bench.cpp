@@ -2,9 +2,13 @@
 // for issue 4's goal "GEMM-bound layers at >= 70 % of this machine's FMA peak".
 //   fma_peak|dtype=...      12 independent chains of 256-bit fused multiply-adds (AVX2 + FMA):
 //                           the throughput bound of the core (2 flops per lane per FMA).
-//   gemm|dtype=...|m,n,k    backend::cpu::gemm (the product every Linear/conv layer calls) at a large
+//   gemm|dtype=...|case=...|kernel=...|m,n,k
+//                           backend::cpu::gemm (the product every Linear/conv layer calls) at a large
 //                           square size and at the GEMMs of the mlp_bn step (Linear 4096 -> 2048 and
 //                           256 -> 4096, batch 24: forward, input gradient, weight gradient).
+//                           kernel=auto:<k> is the kernel gemm chooses for the shape (what the layers
+//                           run); the other kernels that support the shape (eigen, dot, packed)
+//                           follow on the same shape for comparison.
 // Counters: flops (rate, flop/s) and pct_peak (100 * rate / the fma_peak of the same dtype, measured
 // once at start-up in this process). Run single-threaded:
 //   HAMGEN_NUM_THREADS=1 build/bench/benchmarks/bench_peak
@@ -88,12 +92,13 @@ std::vector<T> rnd(std::size_t n, unsigned seed) {
 
 // C (m x n) = op(A) op(B), row-major, as backend::cpu::gemm computes it for the layers.
 template <class T>
-void gemm_case(benchmark::State& st, bool ta, bool tb, index_t m, index_t n, index_t k) {
+void gemm_case(benchmark::State& st, cpu::gemm_kernel kern, bool ta, bool tb, index_t m, index_t n,
+               index_t k) {
   const auto a = rnd<T>(std::size_t(m * k), 1), b = rnd<T>(std::size_t(k * n), 2);
   std::vector<T> c(std::size_t(m * n));
   const index_t lda = ta ? m : k, ldb = tb ? k : n;
   for (auto _ : st) {
-    cpu::gemm<T>(ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
+    cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
   }
@@ -131,13 +136,29 @@ void register_all() {
                               {"linear4096x2048_dx", false, false, 24, 4096, 2048},
                               {"linear4096x2048_dw", true, false, 2048, 4096, 24},
                               {"linear256x4096_fwd", false, true, 24, 4096, 256},
+                              {"linear256x4096_dx", false, false, 24, 256, 4096},
                               {"linear256x4096_dw", true, false, 4096, 256, 24}};
+  // kernel=auto:<k> is what the layers get (gemm_kernel_for); every other kernel that supports the
+  // shape's transposes (eigen always) follows on the same shape, for a same-run comparison.
   for (const auto& c : cases) {
-    const std::string name = "gemm|dtype=" + dt + "|case=" + c.what + "|m=" + std::to_string(c.m) +
-                             "|n=" + std::to_string(c.n) + "|k=" + std::to_string(c.k);
-    benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& st) {
-      gemm_case<T>(st, c.ta, c.tb, c.m, c.n, c.k);
-    })->UseRealTime();
+    const auto chosen = cpu::gemm_kernel_for<T>(c.ta, c.tb, c.m, c.n, c.k);
+    for (const auto kern : {cpu::gemm_kernel::automatic, cpu::gemm_kernel::eigen, cpu::gemm_kernel::dot,
+                            cpu::gemm_kernel::packed}) {
+      if (kern != cpu::gemm_kernel::automatic &&
+          (kern == chosen || !cpu::gemm_kernel_supports(kern, c.ta, c.tb)))
+        continue;
+      const auto k = kern == cpu::gemm_kernel::automatic ? chosen : kern;
+      const std::string kname = std::string(kern == cpu::gemm_kernel::automatic ? "auto:" : "") +
+                                (k == cpu::gemm_kernel::dot      ? "dot"
+                                 : k == cpu::gemm_kernel::packed ? "packed"
+                                                                 : "eigen");
+      const std::string name = "gemm|dtype=" + dt + "|case=" + c.what + "|kernel=" + kname +
+                               "|m=" + std::to_string(c.m) + "|n=" + std::to_string(c.n) +
+                               "|k=" + std::to_string(c.k);
+      benchmark::RegisterBenchmark(name.c_str(), [c, kern](benchmark::State& st) {
+        gemm_case<T>(st, kern, c.ta, c.tb, c.m, c.n, c.k);
+      })->UseRealTime();
+    }
   }
 }
 

@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
 #include <vector>
 
 namespace cpu = hamgen::backend::cpu;
@@ -45,4 +49,162 @@ TEST_CASE("gemm matches a naive triple loop for all transposes, strides, alpha a
         CHECK(ok);
       }
   }
+}
+
+namespace {
+
+const char* kernel_name(cpu::gemm_kernel k) {
+  switch (k) {
+  case cpu::gemm_kernel::automatic:
+    return "automatic";
+  case cpu::gemm_kernel::eigen:
+    return "eigen";
+  case cpu::gemm_kernel::dot:
+    return "dot";
+  case cpu::gemm_kernel::packed:
+    return "packed";
+  }
+  return "?";
+}
+
+struct gemm_case {
+  long m, n, k;
+  long pad_a, pad_b, pad_c; // leading dimension minus stored row length
+};
+
+/// Runs gemm<T> with kernel `kern` on one case and checks every entry of C (and the padding
+/// between rows, which must stay untouched) against a long-double triple loop, within the
+/// rigorous bound (k + 2) * eps(T) * (|alpha| sum_p |a||b| + |beta c|) scaled by 2.
+template <class T>
+void check_case(cpu::gemm_kernel kern, bool ta, bool tb, const gemm_case& g, T alpha, T beta, unsigned seed) {
+  const long m = g.m, n = g.n, k = g.k;
+  const long lda = (ta ? m : k) + g.pad_a, ldb = (tb ? k : n) + g.pad_b, ldc = n + g.pad_c;
+  const auto A = kernel_test::cast<T>(random_vector(static_cast<std::size_t>((ta ? k : m) * lda), seed));
+  const auto B = kernel_test::cast<T>(random_vector(static_cast<std::size_t>((tb ? n : k) * ldb), seed + 1));
+  auto C = kernel_test::cast<T>(random_vector(static_cast<std::size_t>(m * ldc), seed + 2));
+  if (beta == T(0))
+    for (long i = 0; i < m; ++i)
+      for (long j = 0; j < n; ++j)
+        C[static_cast<std::size_t>(i * ldc + j)] = std::numeric_limits<T>::quiet_NaN();
+  const auto C_in = C;
+  cpu::gemm<T>(kern, ta, tb, m, n, k, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+  const long double eps = std::numeric_limits<T>::epsilon();
+  long bad = 0;
+  std::string first_bad;
+  for (long i = 0; i < m; ++i) {
+    for (long j = 0; j < ldc; ++j) {
+      const auto at = static_cast<std::size_t>(i * ldc + j);
+      if (j >= n) { // padding is never written
+        if (!(C[at] == C_in[at])) ++bad;
+        continue;
+      }
+      long double s = 0, abs_s = 0;
+      for (long p = 0; p < k; ++p) {
+        const long double x =
+            ta ? A[static_cast<std::size_t>(p * lda + i)] : A[static_cast<std::size_t>(i * lda + p)];
+        const long double y =
+            tb ? B[static_cast<std::size_t>(j * ldb + p)] : B[static_cast<std::size_t>(p * ldb + j)];
+        s += x * y;
+        abs_s += std::abs(x * y);
+      }
+      const long double c0 = beta == T(0) ? 0.0L : static_cast<long double>(C_in[at]);
+      const long double ref = static_cast<long double>(alpha) * s + static_cast<long double>(beta) * c0;
+      const long double bound =
+          2 * (k + 2) * eps *
+          (std::abs(static_cast<long double>(alpha)) * abs_s + std::abs(static_cast<long double>(beta) * c0));
+      const long double err = std::abs(static_cast<long double>(C[at]) - ref);
+      if (!(err <= bound + std::numeric_limits<T>::min())) {
+        if (bad == 0)
+          first_bad = "C(" + std::to_string(i) + "," + std::to_string(j) +
+                      ") = " + std::to_string(double(C[at])) + ", reference " + std::to_string(double(ref));
+        ++bad;
+      }
+    }
+  }
+  INFO("kernel " << kernel_name(kern) << " T=" << (sizeof(T) == 4 ? "float" : "double") << " ta=" << ta
+                 << " tb=" << tb << " m=" << m << " n=" << n << " k=" << k << " lda=" << lda << " ldb=" << ldb
+                 << " ldc=" << ldc << " alpha=" << alpha << " beta=" << beta << ": " << first_bad);
+  CHECK(bad == 0);
+}
+
+// Edge shapes for the 3 x 4 dot tile, the 6 x 2-vector packed tile and their blockings: sizes
+// that are not multiples of the tiles or of the vector width, k-blocks (dot: kc up to 2048,
+// packed: kc = 256), several nc blocks of B (packed: 256 KiB per block) and several row blocks
+// of A (packed: 1020 rows).
+const gemm_case edge_cases[] = {{1, 1, 1, 0, 0, 0},     {2, 3, 5, 1, 2, 3},     {3, 4, 8, 0, 0, 0},
+                                {5, 7, 3, 2, 1, 3},     {4, 5, 9, 3, 0, 1},     {6, 16, 16, 0, 0, 0},
+                                {7, 17, 33, 1, 1, 1},   {12, 32, 64, 0, 0, 0},  {13, 31, 257, 5, 3, 2},
+                                {25, 70, 130, 1, 7, 5}, {24, 40, 300, 0, 0, 0}, {3, 5, 2100, 1, 1, 1},
+                                {2, 9, 4200, 0, 3, 0},  {7, 300, 600, 3, 2, 1}, {130, 20, 9, 2, 2, 2},
+                                {1030, 11, 7, 1, 0, 3}, {9, 1100, 70, 0, 5, 0}, {1100, 9, 70, 1, 0, 2}};
+
+template <class T>
+void check_kernel(cpu::gemm_kernel kern) {
+  unsigned seed = 10;
+  for (const auto& g : edge_cases)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        if (!cpu::gemm_kernel_supports(kern, ta, tb) && kern != cpu::gemm_kernel::eigen) continue;
+        check_case<T>(kern, ta, tb, g, T(0.75), T(-1.25), seed++);
+        check_case<T>(kern, ta, tb, g, T(1), T(0), seed++);
+        check_case<T>(kern, ta, tb, g, T(-2), T(1), seed++);
+      }
+}
+
+} // namespace
+
+TEMPLATE_TEST_CASE("every gemm kernel matches a long-double triple loop on edge shapes", "[backend][gemm]",
+                   float, double) {
+  if (!cpu::gemm_simd_available())
+    WARN("this CPU lacks AVX2+FMA: the dot and packed kernels fall back to Eigen");
+  SECTION("one thread") {
+    cpu::set_num_threads(1);
+    for (const auto kern : {cpu::gemm_kernel::eigen, cpu::gemm_kernel::dot, cpu::gemm_kernel::packed,
+                            cpu::gemm_kernel::automatic})
+      check_kernel<TestType>(kern);
+  }
+  SECTION("split over two threads") {
+    cpu::set_num_threads(2);
+    for (const auto kern : {cpu::gemm_kernel::dot, cpu::gemm_kernel::packed})
+      for (const auto& g : {gemm_case{24, 700, 256, 1, 0, 0}, gemm_case{700, 24, 256, 0, 1, 2}})
+        for (bool ta : {false, true})
+          if (cpu::gemm_kernel_supports(kern, ta, kern == cpu::gemm_kernel::dot))
+            check_case<TestType>(kern, ta, kern == cpu::gemm_kernel::dot, g, TestType(0.5), TestType(0.25),
+                                 99);
+    cpu::set_num_threads(1);
+  }
+}
+
+TEMPLATE_TEST_CASE("the packed kernel on a large C and a deep, wide B", "[backend][gemm]", float, double) {
+  // a rank-5 update writing 8 MiB (rows 32-byte aligned or not: ldc = n + 1), and m = 24 against
+  // a B of several 128-deep, ~256 KiB blocks (the shape of a Linear layer's input gradient)
+  cpu::set_num_threads(1);
+  const long n = 8 * 1024 * 1024 / (1024 * long(sizeof(TestType)));
+  check_case<TestType>(cpu::gemm_kernel::packed, true, false, gemm_case{1024, n, 5, 0, 0, 1}, TestType(1),
+                       TestType(0), 7);
+  check_case<TestType>(cpu::gemm_kernel::packed, false, false, gemm_case{24, 1500, 700, 3, 2, 1},
+                       TestType(-0.5), TestType(0.5), 8);
+}
+
+TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a small batch", "[backend][gemm]") {
+  if (!cpu::gemm_simd_available()) {
+    WARN("this CPU lacks AVX2+FMA: every shape uses Eigen");
+    CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::eigen);
+    return;
+  }
+  // y = x W^T, dx = dy W, dW = dy^T x for Linear 4096 -> 2048 at batch 24
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::dot);
+  CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
+  CHECK(cpu::gemm_kernel_for<float>(true, false, 2048, 4096, 24) == cpu::gemm_kernel::eigen);
+  // Linear 256 -> 4096: rows of 256 floats are too short for the dot kernel; the 4 MiB weight stays
+  // in cache, Eigen is as fast for dx = dy W
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 4096, 256) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<double>(false, true, 24, 4096, 256) == cpu::gemm_kernel::dot);
+  CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 256, 4096) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<double>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
+  // large square products and op(A)^T op(B)^T stay on Eigen
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 1024, 1024, 1024) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<float>(true, true, 24, 2048, 4096) == cpu::gemm_kernel::eigen);
+  CHECK_FALSE(cpu::gemm_kernel_supports(cpu::gemm_kernel::dot, false, false));
+  CHECK_FALSE(cpu::gemm_kernel_supports(cpu::gemm_kernel::packed, false, true));
 }

@@ -6,17 +6,106 @@
 //             with explicit leading dimensions (row strides) so sub-blocks can be addressed.
 // Requires:   Eigen 3.4; T float or double; C does not alias A or B; lda/ldb/ldc >= the stored
 //             row lengths.
-// Ensures:    the product runs through Eigen's blocked GEMM (AVX2/FMA kernels when compiled with
-//             -march=x86-64-v3 or better); when m*n*k is large (>= 2^20 multiply-adds) the larger of
-//             m and n is split into num_threads() slices computed concurrently. beta == 0 never
-//             reads C (so C may hold NaN garbage).
+// Ensures:    three kernels, chosen by shape (gemm_kernel_for<T>; gemm(kernel, ...) forces one):
+//             - eigen: Eigen's blocked GEMM (AVX2/FMA kernels when compiled with -march=x86-64-v3
+//               or better); large square-ish products, op(A)^T op(B)^T, operands that stay in
+//               cache, and always when the CPU lacks AVX2+FMA.
+//             - dot (op = A B^T, min(m, n) <= 96, rows of k >= 2 KiB; e.g. a Linear layer's
+//               forward x W^T at a small batch): every C entry is a dot product of two
+//               contiguous rows; a 3 x 4 tile of 256-bit accumulators (reduced with horizontal
+//               adds) reads the big operand once, sequentially and without packing, K-blocked so
+//               the small operand's block (~96 KiB) stays in L2; each tile prefetches a slice of
+//               the next big-operand rows.
+//             - packed (op(B) = B with m <= 96 and B >= 8 MiB, e.g. the input gradient dy W of a
+//               large layer at a small batch, where Eigen packs the whole B on every call): B is
+//               packed in ~256 KiB blocks (<= 128 deep, rows read sequentially, panels padded
+//               against L1 set conflicts) into 2-vector-wide panels and op(A) into 6-row panels; a
+//               6 x 2-vector register tile of fused multiply-adds (the layout of Goto and van de
+//               Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3), 2008);
+//               the tiles of one block prefetch the next B block a slice each. Forced with
+//               gemm(gemm_kernel::packed, ...) it also serves any other op(B) = B shape.
+//             The dot and packed kernels are compiled for AVX2+FMA through function target
+//             attributes and run only when __builtin_cpu_supports reports both, so binaries built
+//             for baseline x86-64 use them too. When m*n*k is large (>= 2^20 multiply-adds) the
+//             larger of m and n is split into num_threads() slices computed concurrently (every
+//             slice runs the kernel chosen for the whole product). beta == 0 never reads C (so C
+//             may hold NaN garbage); the padding between rows of C (ldc > n) is never written.
+//             Sums are accumulated in T in a kernel-dependent order.
 #pragma once
 
 #include <hamgen/backend/cpu/parallel.hpp>
 
 #include <Eigen/Core>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+// HAMGEN_GEMM_X86_SIMD = 0 (set before including) compiles the Eigen path only.
+#ifndef HAMGEN_GEMM_X86_SIMD
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define HAMGEN_GEMM_X86_SIMD 1
+#else
+#define HAMGEN_GEMM_X86_SIMD 0
+#endif
+#endif
+#if HAMGEN_GEMM_X86_SIMD
+#include <immintrin.h>
+#endif
+
 namespace hamgen::backend::cpu {
+
+/// The kernels gemm can run; automatic lets gemm_kernel_for choose by shape.
+enum class gemm_kernel { automatic, eigen, dot, packed };
+
+/// Whether this CPU runs the AVX2+FMA kernels (dot, packed).
+inline bool gemm_simd_available() {
+#if HAMGEN_GEMM_X86_SIMD
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+#else
+  return false;
+#endif
+}
+
+/// Whether kernel `kern` can compute op(A) op(B) on this CPU (eigen always can; dot needs
+/// op = A B^T, packed needs op(B) = B; both need AVX2+FMA).
+inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
+  switch (kern) {
+  case gemm_kernel::automatic:
+  case gemm_kernel::eigen:
+    return true;
+  case gemm_kernel::dot:
+    return gemm_simd_available() && !trans_a && trans_b;
+  case gemm_kernel::packed:
+    return gemm_simd_available() && !trans_b;
+  }
+  return false;
+}
+
+/// The kernel gemm uses for this shape and element type T:
+/// - dot for A B^T when min(m, n) <= 96 and k spans >= 2 KiB (k >= 512 floats or 256 doubles:
+///   shorter rows leave too few vector steps per tile to pay for the horizontal reductions; a
+///   Linear layer's forward at a small batch);
+/// - packed for op(B) = B when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
+///   layer at a small batch: Eigen would pack the whole B on every call);
+/// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, B small enough to stay in cache
+///   (Eigen measured as fast), the weight gradient dy^T x (k = batch: the packed kernel is faster
+///   on a warm C, but inside the mlp_bn training step, where the 32 MiB C is freshly mapped
+///   memory on every step, it measured slower or no faster), and whenever AVX2+FMA are missing.
+template <class T>
+gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k) {
+  if (!gemm_simd_available()) return gemm_kernel::eigen;
+  if (!trans_a && trans_b) {
+    const bool deep = k * std::int64_t(sizeof(T)) >= 2048; // >= 64 vector steps per tile and k-block
+    return std::min(m, n) <= 96 && deep ? gemm_kernel::dot : gemm_kernel::eigen;
+  }
+  if (!trans_b) {
+    const bool big_b = k * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
+    return m <= 96 && big_b ? gemm_kernel::packed : gemm_kernel::eigen;
+  }
+  return gemm_kernel::eigen;
+}
 
 namespace detail {
 template <class T>
@@ -35,14 +124,451 @@ void gemm_block(T alpha, const AX& A, const BX& B, T beta, strided_map<T> C) {
     C.noalias() += alpha * (A * B);
   }
 }
+
+/// Serial Eigen product on one block (k >= 1).
+template <class T>
+void eigen_gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda,
+                const T* b, index_t ldb, T beta, T* c, index_t ldc) {
+  strided_map<T> C(c, m, n, Eigen::OuterStride<>(ldc));
+  if (!trans_a && !trans_b) {
+    gemm_block(alpha, cstrided_map<T>(a, m, k, Eigen::OuterStride<>(lda)),
+               cstrided_map<T>(b, k, n, Eigen::OuterStride<>(ldb)), beta, C);
+  } else if (!trans_a && trans_b) {
+    gemm_block(alpha, cstrided_map<T>(a, m, k, Eigen::OuterStride<>(lda)),
+               cstrided_map<T>(b, n, k, Eigen::OuterStride<>(ldb)).transpose(), beta, C);
+  } else if (trans_a && !trans_b) {
+    gemm_block(alpha, cstrided_map<T>(a, k, m, Eigen::OuterStride<>(lda)).transpose(),
+               cstrided_map<T>(b, k, n, Eigen::OuterStride<>(ldb)), beta, C);
+  } else {
+    gemm_block(alpha, cstrided_map<T>(a, k, m, Eigen::OuterStride<>(lda)).transpose(),
+               cstrided_map<T>(b, n, k, Eigen::OuterStride<>(ldb)).transpose(), beta, C);
+  }
+}
+
+/// c = alpha s + beta c, where beta == 0 never reads c.
+template <class T>
+inline void update(T& c, T s, T alpha, T beta) {
+  c = beta == T(0) ? alpha * s : alpha * s + beta * c;
+}
+
+#if HAMGEN_GEMM_X86_SIMD
+#define HAMGEN_SIMD_FN [[gnu::target("avx2,fma"), gnu::always_inline]] inline
+
+template <class T>
+struct avx;
+
+template <>
+struct avx<float> {
+  using vec = __m256;
+  static constexpr int lanes = 8;
+  HAMGEN_SIMD_FN static vec zero() { return _mm256_setzero_ps(); }
+  HAMGEN_SIMD_FN static vec load(const float* p) { return _mm256_loadu_ps(p); }
+  HAMGEN_SIMD_FN static vec bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  HAMGEN_SIMD_FN static vec set1(float x) { return _mm256_set1_ps(x); }
+  HAMGEN_SIMD_FN static void store(float* p, vec v) { _mm256_storeu_ps(p, v); }
+  HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
+  HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
+  /// out[j] = sum of the lanes of v[j], j < 4.
+  HAMGEN_SIMD_FN static void hsum4(vec v0, vec v1, vec v2, vec v3, float* out) {
+    const vec t = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
+  }
+  HAMGEN_SIMD_FN static float hsum(vec v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+};
+
+template <>
+struct avx<double> {
+  using vec = __m256d;
+  static constexpr int lanes = 4;
+  HAMGEN_SIMD_FN static vec zero() { return _mm256_setzero_pd(); }
+  HAMGEN_SIMD_FN static vec load(const double* p) { return _mm256_loadu_pd(p); }
+  HAMGEN_SIMD_FN static vec bcast(const double* p) { return _mm256_broadcast_sd(p); }
+  HAMGEN_SIMD_FN static vec set1(double x) { return _mm256_set1_pd(x); }
+  HAMGEN_SIMD_FN static void store(double* p, vec v) { _mm256_storeu_pd(p, v); }
+  HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_pd(a, b, c); }
+  HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
+  HAMGEN_SIMD_FN static void hsum4(vec v0, vec v1, vec v2, vec v3, double* out) {
+    const vec t0 = _mm256_hadd_pd(v0, v1), t1 = _mm256_hadd_pd(v2, v3);
+    _mm256_storeu_pd(
+        out, _mm256_add_pd(_mm256_permute2f128_pd(t0, t1, 0x20), _mm256_permute2f128_pd(t0, t1, 0x31)));
+  }
+  HAMGEN_SIMD_FN static double hsum(vec v) {
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+  }
+};
+
+/// A run of cache lines to prefetch while a tile computes: lines [first, first + count) of a
+/// block of rows (row r starts at base + r * ld, row_lines lines per row), issued a few per
+/// loop iteration so the loads spread over the tile instead of arriving in one burst.
+template <class T>
+struct prefetch_run {
+  static constexpr index_t line = 64 / index_t(sizeof(T)); // elements per cache line
+  const T* base = nullptr;
+  index_t ld = 0, row_lines = 1, first = 0, count = 0;
+
+  /// The lines of tile `tile` of `tiles` when `total` lines are shared evenly.
+  prefetch_run slice(index_t tile, index_t tiles, index_t total) const {
+    prefetch_run r = *this;
+    r.first = tile * total / tiles;
+    r.count = (tile + 1) * total / tiles - r.first;
+    return r;
+  }
+};
+
+/// Cursor over a prefetch_run: next(n) issues the next n prefetches (fewer at the end).
+template <class T>
+struct prefetch_cursor {
+  const T* row;
+  index_t ld, offset, row_end, left;
+  explicit prefetch_cursor(const prefetch_run<T>& r)
+      : row(r.base + (r.row_lines > 0 ? r.first / r.row_lines : 0) * r.ld), ld(r.ld),
+        offset(r.row_lines > 0 ? (r.first % r.row_lines) * prefetch_run<T>::line : 0),
+        row_end(r.row_lines * prefetch_run<T>::line), left(r.base == nullptr ? 0 : r.count) {}
+  [[gnu::always_inline]] inline void next(index_t n) {
+    for (; n > 0 && left > 0; --n, --left) {
+      _mm_prefetch(reinterpret_cast<const char*>(row + offset), _MM_HINT_T0);
+      offset += prefetch_run<T>::line;
+      if (offset >= row_end) {
+        offset = 0;
+        row += ld;
+      }
+    }
+  }
+};
+
+// ---- dot kernel: C = alpha A B^T + beta C, A (m x k, lda), B (n x k, ldb) ----
+
+/// s[i*4 + j] = sum_{p < kc} a[i*lda + p] b[j*ldb + p] for i < MR, j < NR, prefetching pf
+/// (lines of the next rows of the operand that streams from memory) on the way.
+template <class T, int MR, int NR>
+[[gnu::target("avx2,fma")]] void dot_tile(index_t kc, const T* a, index_t lda, const T* b, index_t ldb, T* s,
+                                          const prefetch_run<T>& pf) {
+  using S = avx<T>;
+  using V = typename S::vec;
+  constexpr int L = S::lanes;
+  V acc[MR][NR];
+#pragma GCC unroll 4
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) acc[i][j] = S::zero();
+  prefetch_cursor<T> cur(pf);
+  index_t p = 0;
+  for (; p + L <= kc; p += L) {
+    cur.next(1);
+    V av[MR];
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; ++i) av[i] = S::load(a + i * lda + p);
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) {
+      const V bv = S::load(b + j * ldb + p);
+#pragma GCC unroll 4
+      for (int i = 0; i < MR; ++i) acc[i][j] = S::fmadd(av[i], bv, acc[i][j]);
+    }
+  }
+  cur.next(cur.left);
+#pragma GCC unroll 4
+  for (int i = 0; i < MR; ++i) {
+    if constexpr (NR == 4) {
+      S::hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3], s + i * 4);
+    } else {
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) s[i * 4 + j] = S::hsum(acc[i][j]);
+    }
+  }
+  for (; p < kc; ++p)
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NR; ++j) s[i * 4 + j] += a[i * lda + p] * b[j * ldb + p];
+}
+
+template <class T, int MR>
+void dot_tile_n(int nr, index_t kc, const T* a, index_t lda, const T* b, index_t ldb, T* s,
+                const prefetch_run<T>& pf) {
+  switch (nr) {
+  case 4:
+    dot_tile<T, MR, 4>(kc, a, lda, b, ldb, s, pf);
+    break;
+  case 3:
+    dot_tile<T, MR, 3>(kc, a, lda, b, ldb, s, pf);
+    break;
+  case 2:
+    dot_tile<T, MR, 2>(kc, a, lda, b, ldb, s, pf);
+    break;
+  default:
+    dot_tile<T, MR, 1>(kc, a, lda, b, ldb, s, pf);
+    break;
+  }
+}
+
+/// One tile of up to 3 rows of A and 4 rows of B over k in [p0, p0 + kc); the first k-block
+/// applies beta, later ones accumulate.
+template <class T>
+void dot_block(index_t i0, int mr, index_t j0, int nr, index_t p0, index_t kc, bool first, T alpha,
+               const T* a, index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc,
+               const prefetch_run<T>& pf) {
+  T s[3 * 4];
+  const T* ap = a + i0 * lda + p0;
+  const T* bp = b + j0 * ldb + p0;
+  switch (mr) {
+  case 3:
+    dot_tile_n<T, 3>(nr, kc, ap, lda, bp, ldb, s, pf);
+    break;
+  case 2:
+    dot_tile_n<T, 2>(nr, kc, ap, lda, bp, ldb, s, pf);
+    break;
+  default:
+    dot_tile_n<T, 1>(nr, kc, ap, lda, bp, ldb, s, pf);
+    break;
+  }
+  const T bt = first ? beta : T(1);
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nr; ++j) update(c[(i0 + i) * ldc + j0 + j], s[i * 4 + j], alpha, bt);
+}
+
+/// Serial dot kernel on one block (k >= 1). The small side is K-blocked (~96 KiB, in L2) while
+/// the big side streams through once; the tiles of each group of big-side rows prefetch the
+/// next group's rows, a slice each.
+template <class T>
+void dot_gemm(index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b, index_t ldb,
+              T beta, T* c, index_t ldc) {
+  const index_t small = std::min(m, n);
+  constexpr index_t kc_bytes = index_t{96} * 1024;
+  const index_t kc_max = std::max<index_t>((kc_bytes / index_t(sizeof(T))) / small / 16 * 16, 64);
+  constexpr index_t line = prefetch_run<T>::line;
+  for (index_t p0 = 0; p0 < k; p0 += kc_max) {
+    const index_t kc = std::min(kc_max, k - p0);
+    const bool first = p0 == 0;
+    const index_t row_lines = (kc + line - 1) / line;
+    if (m <= n) {
+      const index_t tiles = (m + 2) / 3;
+      for (index_t j0 = 0; j0 < n; j0 += 4) {
+        const int nr = int(std::min<index_t>(4, n - j0));
+        const index_t next = std::clamp<index_t>(n - j0 - 4, 0, 4);
+        const prefetch_run<T> pf{next > 0 ? b + (j0 + 4) * ldb + p0 : nullptr, ldb, row_lines, 0, 0};
+        for (index_t i0 = 0, t = 0; i0 < m; i0 += 3, ++t)
+          dot_block(i0, int(std::min<index_t>(3, m - i0)), j0, nr, p0, kc, first, alpha, a, lda, b, ldb, beta,
+                    c, ldc, pf.slice(t, tiles, next * row_lines));
+      }
+    } else {
+      const index_t tiles = (n + 3) / 4;
+      for (index_t i0 = 0; i0 < m; i0 += 3) {
+        const int mr = int(std::min<index_t>(3, m - i0));
+        const index_t next = std::clamp<index_t>(m - i0 - 3, 0, 3);
+        const prefetch_run<T> pf{next > 0 ? a + (i0 + 3) * lda + p0 : nullptr, lda, row_lines, 0, 0};
+        for (index_t j0 = 0, t = 0; j0 < n; j0 += 4, ++t)
+          dot_block(i0, mr, j0, int(std::min<index_t>(4, n - j0)), p0, kc, first, alpha, a, lda, b, ldb, beta,
+                    c, ldc, pf.slice(t, tiles, next * row_lines));
+      }
+    }
+  }
+}
+
+// ---- packed kernel: C = alpha op(A) B + beta C, B (k x n, ldb) ----
+
+constexpr int packed_mr = 6;
+template <class T>
+constexpr int packed_nr = 2 * avx<T>::lanes;
+
+struct pack_a_tag {};
+struct pack_b_tag {};
+
+/// Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into ceil(mc / 6) panels, panel q holding
+/// ap[q*kc*6 + p*6 + ii] = op(A)(i0 + 6q + ii, p0 + p), zero-padded.
+template <class T>
+void pack_a(bool trans_a, const T* a, index_t lda, index_t i0, index_t mc, index_t p0, index_t kc, T* ap) {
+  constexpr int MR = packed_mr;
+  for (index_t q = 0; q * MR < mc; ++q) {
+    T* dst = ap + q * kc * MR;
+    const index_t rows = std::min<index_t>(MR, mc - q * MR);
+    const index_t r0 = i0 + q * MR;
+    if (trans_a) {
+      for (index_t p = 0; p < kc; ++p) {
+        const T* src = a + (p0 + p) * lda + r0;
+        index_t ii = 0;
+        for (; ii < rows; ++ii) dst[p * MR + ii] = src[ii];
+        for (; ii < MR; ++ii) dst[p * MR + ii] = T(0);
+      }
+    } else {
+      for (index_t ii = 0; ii < MR; ++ii) {
+        if (ii < rows) {
+          const T* src = a + (r0 + ii) * lda + p0;
+          for (index_t p = 0; p < kc; ++p) dst[p * MR + ii] = src[p];
+        } else {
+          for (index_t p = 0; p < kc; ++p) dst[p * MR + ii] = T(0);
+        }
+      }
+    }
+  }
+}
+
+/// Panel stride of packed B: one spare row per panel, so the panels written side by side while a
+/// row of B is read do not all map to the same L1 sets (kc * NR elements is a multiple of 4 KiB).
+template <class T>
+constexpr index_t b_panel_stride(index_t kc) {
+  return (kc + 1) * packed_nr<T>;
+}
+
+/// Packs B[p0 .. p0+kc, j0 .. j0+nc) (B row-major k x n) into ceil(nc / NR) panels,
+/// bp[q*ps + p*NR + jj] = B(p0 + p, j0 + q*NR + jj) with ps = b_panel_stride(kc), zero-padded;
+/// rows are read sequentially.
+template <class T>
+void pack_b(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0, index_t kc, T* bp) {
+  constexpr int NR = packed_nr<T>;
+  const index_t full = nc / NR, cols = nc - full * NR, ps = b_panel_stride<T>(kc);
+  for (index_t p = 0; p < kc; ++p) {
+    const T* src = b + (p0 + p) * ldb + j0;
+    for (index_t q = 0; q < full; ++q) {
+      std::memcpy(bp + q * ps + p * NR, src + q * NR, sizeof(T) * NR);
+    }
+    if (cols > 0) {
+      T* dst = bp + full * ps + p * NR;
+      for (index_t jj = 0; jj < NR; ++jj) dst[jj] = jj < cols ? src[full * NR + jj] : T(0);
+    }
+  }
+}
+
+/// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C,
+/// prefetching pf on the way.
+template <class T>
+[[gnu::target("avx2,fma")]] void packed_tile(index_t kc, const T* ap, const T* bp, T* c, index_t ldc, T alpha,
+                                             T beta, int mr, int nr, const prefetch_run<T>& pf) {
+  using S = avx<T>;
+  using V = typename S::vec;
+  constexpr int L = S::lanes, MR = packed_mr, NR = packed_nr<T>;
+  V acc[MR][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = S::zero();
+  prefetch_cursor<T> cur(pf);
+  const index_t per_iter = (cur.left + kc - 1) / kc;
+  for (index_t p = 0; p < kc; ++p) {
+    cur.next(per_iter);
+    const V b0 = S::load(bp + p * NR), b1 = S::load(bp + p * NR + L);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      const V av = S::bcast(ap + p * MR + i);
+      acc[i][0] = S::fmadd(av, b0, acc[i][0]);
+      acc[i][1] = S::fmadd(av, b1, acc[i][1]);
+    }
+  }
+  const V va = S::set1(alpha);
+  if (mr == MR && nr == NR) {
+    if (beta == T(0)) {
+#pragma GCC unroll 6
+      for (int i = 0; i < MR; ++i) {
+        T* cr = c + i * ldc;
+        const V r0 = S::mul(va, acc[i][0]), r1 = S::mul(va, acc[i][1]);
+        S::store(cr, r0);
+        S::store(cr + L, r1);
+      }
+    } else {
+      const V vb = S::set1(beta);
+#pragma GCC unroll 6
+      for (int i = 0; i < MR; ++i) {
+        T* cr = c + i * ldc;
+        S::store(cr, S::fmadd(va, acc[i][0], S::mul(vb, S::load(cr))));
+        S::store(cr + L, S::fmadd(va, acc[i][1], S::mul(vb, S::load(cr + L))));
+      }
+    }
+    return;
+  }
+  alignas(32) T t[MR * NR];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) {
+    S::store(t + i * NR, acc[i][0]);
+    S::store(t + i * NR + L, acc[i][1]);
+  }
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nr; ++j) update(c[i * ldc + j], t[i * NR + j], alpha, beta);
+}
+
+/// Serial packed kernel on one block (k >= 1): for each (kc x nc) block of B (packed once, ~256
+/// KiB) and op(A)'s rows (packed per k-block, up to 1020 at a time), sweep 6-row tiles across
+/// the B block; while one block is computed, its tiles prefetch the next B block a slice each,
+/// so the stream from memory overlaps the arithmetic. With few rows (<= 48) the B panel is the
+/// outer loop (it stays in L1 for all row tiles), otherwise the rows are (C is written row-wise).
+template <class T>
+void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b,
+                 index_t ldb, T beta, T* c, index_t ldc) {
+  constexpr int MR = packed_mr, NR = packed_nr<T>;
+  // B block of ~256 KiB (half of a 512 KiB L2) and at most 128 deep; few rows (<= 48) sweep
+  // each B panel with all row tiles while it sits in L1.
+  constexpr index_t b_block = index_t{256} * 1024 / index_t(sizeof(T)), small_m = 48;
+  const index_t kc_max = std::min<index_t>(k, 128);
+  const index_t nc_max =
+      std::max<index_t>(NR, std::min<index_t>((b_block / kc_max) / NR * NR, (n + NR - 1) / NR * NR));
+  const index_t mc_max = std::min<index_t>(m, 1020); // 170 panels of 6 rows
+  T* bp = scratch_buffer<T, pack_b_tag>(std::size_t(b_panel_stride<T>(kc_max) * (nc_max / NR)));
+  T* ap = scratch_buffer<T, pack_a_tag>(std::size_t(kc_max * ((mc_max + MR - 1) / MR * MR)));
+  constexpr index_t line = prefetch_run<T>::line;
+  for (index_t j0 = 0; j0 < n; j0 += nc_max) {
+    const index_t nc = std::min(nc_max, n - j0);
+    for (index_t p0 = 0; p0 < k; p0 += kc_max) {
+      const index_t kc = std::min(kc_max, k - p0);
+      const T bt = p0 == 0 ? beta : T(1);
+      pack_b(b, ldb, j0, nc, p0, kc, bp);
+      // the next B block
+      index_t nj0 = j0, np0 = p0 + kc;
+      if (np0 >= k) {
+        nj0 = j0 + nc;
+        np0 = 0;
+      }
+      const bool has_next = nj0 < n;
+      const index_t nnc = has_next ? std::min(nc_max, n - nj0) : 0,
+                    nkc = has_next ? std::min(kc_max, k - np0) : 0;
+      const index_t row_lines = (nnc + line - 1) / line, pf_lines = row_lines * nkc;
+      const prefetch_run<T> pf{has_next ? b + np0 * ldb + nj0 : nullptr, ldb, row_lines, 0, 0};
+      const index_t row_tiles = (mc_max + MR - 1) / MR, col_tiles = (nc + NR - 1) / NR;
+      const index_t tiles = row_tiles * col_tiles;
+      for (index_t i0 = 0; i0 < m; i0 += mc_max) {
+        const index_t mc = std::min(mc_max, m - i0);
+        pack_a(trans_a, a, lda, i0, mc, p0, kc, ap);
+        const auto tile = [&](index_t ir, index_t jr, index_t t) {
+          packed_tile(kc, ap + ir * kc, bp + jr / NR * b_panel_stride<T>(kc), c + (i0 + ir) * ldc + j0 + jr,
+                      ldc, alpha, bt, int(std::min<index_t>(MR, mc - ir)),
+                      int(std::min<index_t>(NR, nc - jr)),
+                      i0 == 0 ? pf.slice(t, tiles, pf_lines) : prefetch_run<T>{});
+        };
+        if (mc <= small_m) {
+          for (index_t jr = 0, t = 0; jr < nc; jr += NR)
+            for (index_t ir = 0; ir < mc; ir += MR, ++t) tile(ir, jr, t);
+        } else {
+          for (index_t ir = 0, t = 0; ir < mc; ir += MR)
+            for (index_t jr = 0; jr < nc; jr += NR, ++t) tile(ir, jr, t);
+        }
+      }
+    }
+  }
+}
+#undef HAMGEN_SIMD_FN
+#endif // HAMGEN_GEMM_X86_SIMD
+
+/// Serial product on one block with the given kernel (k >= 1, kernel supported).
+template <class T>
+void gemm_serial([[maybe_unused]] gemm_kernel kern, bool trans_a, bool trans_b, index_t m, index_t n,
+                 index_t k, T alpha, const T* a, index_t lda, const T* b, index_t ldb, T beta, T* c,
+                 index_t ldc) {
+#if HAMGEN_GEMM_X86_SIMD
+  if (kern == gemm_kernel::dot) return dot_gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (kern == gemm_kernel::packed) return packed_gemm(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#endif
+  eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
 } // namespace detail
 
-/// C = alpha op(A) op(B) + beta C (row-major, leading dimensions lda, ldb, ldc).
+/// C = alpha op(A) op(B) + beta C (row-major, leading dimensions lda, ldb, ldc) with the given
+/// kernel; automatic chooses by shape (gemm_kernel_for), and a kernel this CPU or these
+/// transposes do not support falls back to eigen.
 template <class T>
-void gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda,
-          const T* b, index_t ldb, T beta, T* c, index_t ldc) {
+void gemm(gemm_kernel kern, bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a,
+          index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc) {
   if (m <= 0 || n <= 0) return;
-  using detail::cstrided_map;
+  if (kern == gemm_kernel::automatic) kern = gemm_kernel_for<T>(trans_a, trans_b, m, n, k);
+  if (!gemm_kernel_supports(kern, trans_a, trans_b)) kern = gemm_kernel::eigen;
   const bool split_rows = m >= n;
   const index_t len = split_rows ? m : n;
   const index_t work = m * n * std::max<index_t>(k, 1);
@@ -52,8 +578,9 @@ void gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, 
       [&](index_t b0, index_t b1) {
         const index_t mm = split_rows ? b1 - b0 : m, nn = split_rows ? n : b1 - b0;
         const index_t r0 = split_rows ? b0 : 0, c0 = split_rows ? 0 : b0;
-        detail::strided_map<T> C(c + r0 * ldc + c0, mm, nn, Eigen::OuterStride<>(ldc));
+        T* cb = c + r0 * ldc + c0;
         if (k <= 0) {
+          detail::strided_map<T> C(cb, mm, nn, Eigen::OuterStride<>(ldc));
           if (beta == T(0))
             C.setZero();
           else
@@ -61,23 +588,19 @@ void gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, 
           return;
         }
         // op(A) rows r0..r0+mm, op(B) columns c0..c0+nn
-        if (!trans_a && !trans_b) {
-          detail::gemm_block(alpha, cstrided_map<T>(a + r0 * lda, mm, k, Eigen::OuterStride<>(lda)),
-                             cstrided_map<T>(b + c0, k, nn, Eigen::OuterStride<>(ldb)), beta, C);
-        } else if (!trans_a && trans_b) {
-          detail::gemm_block(alpha, cstrided_map<T>(a + r0 * lda, mm, k, Eigen::OuterStride<>(lda)),
-                             cstrided_map<T>(b + c0 * ldb, nn, k, Eigen::OuterStride<>(ldb)).transpose(),
-                             beta, C);
-        } else if (trans_a && !trans_b) {
-          detail::gemm_block(alpha, cstrided_map<T>(a + r0, k, mm, Eigen::OuterStride<>(lda)).transpose(),
-                             cstrided_map<T>(b + c0, k, nn, Eigen::OuterStride<>(ldb)), beta, C);
-        } else {
-          detail::gemm_block(alpha, cstrided_map<T>(a + r0, k, mm, Eigen::OuterStride<>(lda)).transpose(),
-                             cstrided_map<T>(b + c0 * ldb, nn, k, Eigen::OuterStride<>(ldb)).transpose(),
-                             beta, C);
-        }
+        const T* ab = trans_a ? a + r0 : a + r0 * lda;
+        const T* bb = trans_b ? b + c0 * ldb : b + c0;
+        detail::gemm_serial(kern, trans_a, trans_b, mm, nn, k, alpha, ab, lda, bb, ldb, beta, cb, ldc);
       },
       min_chunk);
+}
+
+/// C = alpha op(A) op(B) + beta C (row-major, leading dimensions lda, ldb, ldc), kernel chosen by
+/// shape.
+template <class T>
+void gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda,
+          const T* b, index_t ldb, T beta, T* c, index_t ldc) {
+  gemm(gemm_kernel::automatic, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 } // namespace hamgen::backend::cpu
