@@ -41,8 +41,8 @@ TEST_CASE("cpu allocator cache holds only small blocks, at most cache_total_byte
   using A = hamgen::device_allocator<hamgen::cpu_t>;
   A::release_cached();
   std::vector<float*> blocks;
-  for (int i = 0; i < 64; ++i) blocks.push_back(A::allocate<float>(4096)); // 16 KiB each
-  for (float* p : blocks) A::deallocate(p, 4096);
+  for (int i = 0; i < 256; ++i) blocks.push_back(A::allocate<float>(256)); // 1 KiB each, 256 KiB in all
+  for (float* p : blocks) A::deallocate(p, 256);
   CHECK(A::cached_bytes() <= A::cache_total_bytes);
   CHECK(A::cached_bytes() > 0);
   float* big = A::allocate<float>(A::cache_max_bytes); // 4x the largest cached class: not cached

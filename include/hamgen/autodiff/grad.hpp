@@ -2,7 +2,9 @@
 //
 // Represents: the reverse sweep. grad(t, y, {x...}, {.create_graph = ...}) returns ∂(Σ seed ⊙ y)/∂x
 //             for each x as vars (PyTorch's torch.autograd.grad); backward(t, y) adds ∂y/∂leaf to
-//             every parameter's gradient tensor and every variable leaf's grad() (loss.backward()).
+//             every parameter's gradient tensor and every variable leaf's grad() (loss.backward());
+//             backward(t, y, {.retain_graph = false}) frees each op's value (and closure) as soon as
+//             the sweep has passed every reader (PyTorch's default), see backward_options.
 //             backward_context is what an op's backward closure sees.
 // Requires:   y and every x recorded on t; y has one element unless a seed of y's shape is given.
 // Ensures:    only nodes on a path to a requested x are visited (pruned sweep); with

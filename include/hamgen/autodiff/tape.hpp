@@ -12,7 +12,11 @@
 // Ensures:    node ids increase in creation order (a topological order); grad_enabled() false
 //             (no_grad_guard) records nothing and makes every result a constant; anomaly mode
 //             (anomaly_guard) checks every op's output (and every backward gradient) and throws
-//             hamgen::value_error naming the first op that produced NaN or Inf.
+//             hamgen::value_error naming the first op that produced NaN or Inf. record_inplace
+//             (relu_inplace, ...) overwrites a fresh op result only when no result changes (not a
+//             leaf, not yet read, its op's backward does not read its output: record_options);
+//             reading a value that was overwritten in place or freed by
+//             backward(t, y, {.retain_graph = false}) raises value_error naming the node.
 #pragma once
 
 #include <cmath>

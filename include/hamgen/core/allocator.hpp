@@ -8,9 +8,11 @@
 // Requires:   nothing beyond the standard library.
 // Ensures:    device_allocator<cpu_t>::allocate<T>(n) returns a 64-byte aligned buffer of n
 //             elements (nullptr for n == 0); deallocate<T>(p, n) releases it. Buffers up to
-//             cache_max_bytes are recycled through a per-thread cache of power-of-two size classes
-//             (at most cache_blocks_per_class blocks per class), because an autodiff step creates
-//             and frees many small tensors; larger buffers go straight to the heap.
+//             cache_max_bytes (4 KiB) are recycled through a per-thread cache of power-of-two size
+//             classes (at most cache_blocks_per_class blocks per class and cache_total_bytes in
+//             all), because an autodiff step creates and frees many small tensors; larger buffers
+//             go straight to the heap (no rounding up, and nothing freed stays counted toward a
+//             training step's peak memory).
 #pragma once
 
 #include <array>
@@ -31,9 +33,9 @@ template <>
 struct device_allocator<cpu_t> {
   /// Alignment of every buffer: one cache line, enough for AVX2/AVX-512 aligned loads.
   static constexpr std::size_t alignment = 64;
-  static constexpr std::size_t cache_max_bytes = std::size_t(1) << 16;
+  static constexpr std::size_t cache_max_bytes = std::size_t(1) << 12;
   static constexpr std::size_t cache_blocks_per_class = 32;
-  static constexpr std::size_t cache_total_bytes = std::size_t(1) << 18;
+  static constexpr std::size_t cache_total_bytes = std::size_t(1) << 16;
 
   template <class T>
   static T* allocate(std::size_t n) {
@@ -87,7 +89,7 @@ struct device_allocator<cpu_t> {
 
 private:
   static constexpr std::size_t min_class_bytes = 64;
-  static constexpr std::size_t classes = 11; // 64 B .. 64 KiB
+  static constexpr std::size_t classes = 7; // 64 B .. 4 KiB
   static std::size_t size_class(std::size_t bytes) noexcept {
     const std::size_t b = bytes < min_class_bytes ? min_class_bytes : bytes;
     return std::size_t(std::bit_width(b - 1)) - 6; // ceil(log2 b) - log2 64
