@@ -507,7 +507,7 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
             for (index_t i = 0; i < P; ++i) yc[i] += bc;
           }
     }
-    release_scratch(); // column buffers live for this call only
+    release_scratch<T, col_tag, gather_tag, pad_tag>(); // workspaces live for this call only
   });
 }
 
@@ -541,7 +541,7 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
       gemm<T>(true, false, R, ld, g.cy, T(1), w, R, tmp, ld, T(0), col, ld);
       for (index_t s = 0; s < gn; ++s) col2im(g, col, ld, s * P, dx + (n0 + s) * XP);
     }
-    release_scratch(); // column buffers live for this call only
+    release_scratch<T, col_tag, gather_tag, pad_tag>(); // workspaces live for this call only
   });
 }
 
@@ -580,7 +580,7 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
       gather_samples(dy, n0, gn, g.cy, P, tmp);
       gemm<T>(false, true, g.cy, R, ld, T(1), tmp, ld, col, ld, n0 == b ? T(0) : T(1), DW, R);
     }
-    release_scratch(); // column buffers live for this call only
+    release_scratch<T, col_tag, gather_tag, pad_tag>(); // workspaces live for this call only
   });
   mat_map<T> DW(dw, g.cy, R);
   for (int k = 1; k < chunks; ++k) DW += cmat_map<T>(partial + (k - 1) * g.cy * R, g.cy, R);

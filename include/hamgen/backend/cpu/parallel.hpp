@@ -199,43 +199,22 @@ void parallel_for(index_t n, F&& f, index_t min_chunk = 1) {
 }
 
 namespace detail {
-/// Release hooks of the calling thread's scratch buffers (one per scratch_buffer<T, Tag> used).
-inline std::vector<void (*)(std::size_t)>& scratch_releasers() {
-  thread_local std::vector<void (*)(std::size_t)> r;
-  return r;
-}
-template <class T>
-struct scratch_slot {
-  std::vector<T> buf;
-  bool registered = false;
-};
 template <class T, class Tag>
-scratch_slot<T>& scratch_storage() {
-  thread_local scratch_slot<T> slot;
-  return slot;
+std::vector<T>& scratch_storage() {
+  thread_local std::vector<T> buf;
+  return buf;
 }
 } // namespace detail
 
 /// A per-thread, grow-only scratch buffer: scratch_buffer<T, Tag>(n) returns a pointer to at
 /// least n elements owned by the calling thread (uninitialised contents). Different Tag types
 /// give independent buffers, so one kernel can hold several at once. Kernels whose buffers can
-/// be large (conv column buffers, RNN gate buffers) hand them back with release_scratch at the
+/// be large (conv column buffers, RNN gate buffers) hand theirs back with release_scratch at the
 /// end of each call, so they count toward a step's peak memory only while the kernel runs.
 template <class T, class Tag>
 T* scratch_buffer(std::size_t n) {
-  auto& slot = detail::scratch_storage<T, Tag>();
-  auto& buf = slot.buf;
+  auto& buf = detail::scratch_storage<T, Tag>();
   if (buf.size() < n) {
-    if (!slot.registered) {
-      detail::scratch_releasers().push_back([](std::size_t keep_bytes) {
-        auto& b = detail::scratch_storage<T, Tag>().buf;
-        if (b.size() * sizeof(T) > keep_bytes) {
-          b.clear();
-          b.shrink_to_fit();
-        }
-      });
-      slot.registered = true;
-    }
     buf.clear();
     buf.shrink_to_fit();
     buf.resize(n);
@@ -243,10 +222,17 @@ T* scratch_buffer(std::size_t n) {
   return buf.data();
 }
 
-/// Frees the calling thread's scratch buffers larger than keep_bytes (smaller ones stay for the
-/// next call).
-inline void release_scratch(std::size_t keep_bytes = std::size_t(1) << 16) noexcept {
-  for (auto f : detail::scratch_releasers()) f(keep_bytes);
+/// Frees the calling thread's scratch_buffer<T, Tag> for each Tag when it holds more than
+/// keep_bytes (smaller buffers stay for the next call).
+template <class T, class... Tags>
+void release_scratch(std::size_t keep_bytes = std::size_t(1) << 12) noexcept {
+  auto release = [keep_bytes](std::vector<T>& b) {
+    if (b.size() * sizeof(T) > keep_bytes) {
+      b.clear();
+      b.shrink_to_fit();
+    }
+  };
+  (release(detail::scratch_storage<T, Tags>()), ...);
 }
 
 } // namespace hamgen::backend::cpu

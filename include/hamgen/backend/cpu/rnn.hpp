@@ -224,7 +224,8 @@ void lstm_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
   }
   if (h_n) std::memcpy(h_n, h_prev, sizeof(T) * N * H);
   if (c_n) std::memcpy(c_n, c_prev, sizeof(T) * N * H);
-  release_scratch(); // gate buffers live for this call only
+  release_scratch<T, detail::rnn_xg_tag, detail::rnn_dg_tag, detail::rnn_dgh_tag, detail::rnn_hprev_tag,
+                  detail::rnn_step_tag>(); // gate buffers live for this call only
 }
 
 /// Backward through time. Needs the forward's x, h0, c0, weights and saved; dy has y's layout.
@@ -295,7 +296,8 @@ void lstm_backward(const rnn_shape& s, const rnn_options& o, const T* x, const T
   }
   if (dw.b_ih) detail::column_sums(dg_all, rows, G, dw.b_ih);
   if (dw.b_hh) detail::column_sums(dg_all, rows, G, dw.b_hh);
-  release_scratch(); // gate buffers live for this call only
+  release_scratch<T, detail::rnn_xg_tag, detail::rnn_dg_tag, detail::rnn_dgh_tag, detail::rnn_hprev_tag,
+                  detail::rnn_step_tag>(); // gate buffers live for this call only
 }
 
 // ------------------------------------------------------------------------------------------- GRU
@@ -349,7 +351,8 @@ void gru_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T* 
     h_prev = ht;
   }
   if (h_n) std::memcpy(h_n, h_prev, sizeof(T) * N * H);
-  release_scratch(); // gate buffers live for this call only
+  release_scratch<T, detail::rnn_xg_tag, detail::rnn_dg_tag, detail::rnn_dgh_tag, detail::rnn_hprev_tag,
+                  detail::rnn_step_tag>(); // gate buffers live for this call only
 }
 
 /// Backward through time of gru_forward.
@@ -415,7 +418,8 @@ void gru_backward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
   }
   if (dw.b_ih) detail::column_sums(dgi_all, rows, G, dw.b_ih);
   if (dw.b_hh) detail::column_sums(dgh_all, rows, G, dw.b_hh);
-  release_scratch(); // gate buffers live for this call only
+  release_scratch<T, detail::rnn_xg_tag, detail::rnn_dg_tag, detail::rnn_dgh_tag, detail::rnn_hprev_tag,
+                  detail::rnn_step_tag>(); // gate buffers live for this call only
 }
 
 } // namespace hamgen::backend::cpu
