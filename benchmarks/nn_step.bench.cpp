@@ -52,13 +52,16 @@ void step_loop(benchmark::State& st, Model& model, const shape& in_shape, std::u
     device_allocator<cpu_t>::release_cached();
     probe.reset();
   }
+  tensor<float> x_grad; // the input's gradient (torch's x.grad; reset to None each step)
   for (auto _ : st) {
     nn::zero_grad(model);
+    x_grad = tensor<float>();
     tape t;
-    auto x = t.variable(x0);
+    auto x = t.reference(x0, &x_grad); // a gradient-requiring leaf reading x0 in place
     auto y = model.forward(t, x);
-    backward(t, ad::sum(ad::square(y)));
-    benchmark::DoNotOptimize(x.grad().data());
+    // retain_graph = false: the sweep frees each value once nothing can read it (PyTorch's default)
+    backward(t, ad::sum(ad::square(y)), {.retain_graph = false});
+    benchmark::DoNotOptimize(x_grad.data());
   }
   if (probe.get) st.counters["step_heap_bytes"] = double(probe.get());
 }
@@ -77,7 +80,11 @@ nn::conv3d<float> c3(std::size_t in, std::size_t out, generator& g) {
 }
 bn2 b2(std::size_t c) { return bn2({.features = c}); }
 bn3 b3(std::size_t c) { return bn3({.features = c}); }
+// activations as in the peer: in place (nn.ReLU(True), nn.LeakyReLU(0.2, True)) in the conv models,
+// out of place in mlp_bn
 const nn::leaky_relu lrelu{{.slope = 0.2}};
+const nn::leaky_relu lrelu_{{.slope = 0.2, .inplace = true}};
+const nn::relu relu_{{.inplace = true}};
 
 void mlp_bn(benchmark::State& st) {
   generator g(0);
@@ -88,34 +95,33 @@ void mlp_bn(benchmark::State& st) {
 }
 void dcgan_gen_96(benchmark::State& st) {
   generator g(0);
-  nn::sequential m{ct(nz, 8 * ngf, 6, 1, 0, g),      b2(8 * ngf), nn::relu{},
-                   ct(8 * ngf, 4 * ngf, 4, 2, 1, g), b2(4 * ngf), nn::relu{},
-                   ct(4 * ngf, 2 * ngf, 4, 2, 1, g), b2(2 * ngf), nn::relu{},
-                   ct(2 * ngf, ngf, 4, 2, 1, g),     b2(ngf),     nn::relu{},
+  nn::sequential m{ct(nz, 8 * ngf, 6, 1, 0, g),      b2(8 * ngf), relu_,
+                   ct(8 * ngf, 4 * ngf, 4, 2, 1, g), b2(4 * ngf), relu_,
+                   ct(4 * ngf, 2 * ngf, 4, 2, 1, g), b2(2 * ngf), relu_,
+                   ct(2 * ngf, ngf, 4, 2, 1, g),     b2(ngf),     relu_,
                    ct(ngf, 3, 4, 2, 1, g),           nn::tanh{}};
   step_loop(st, m, {16, nz, 1, 1}, 1);
 }
 void dcgan_gen_32(benchmark::State& st) {
   generator g(0);
-  nn::sequential m{ct(nz, 4 * ngf, 4, 1, 0, g),      b2(4 * ngf), nn::relu{},
-                   ct(4 * ngf, 2 * ngf, 4, 2, 1, g), b2(2 * ngf), nn::relu{},
-                   ct(2 * ngf, ngf, 4, 2, 1, g),     b2(ngf),     nn::relu{},
-                   ct(ngf, 3, 4, 2, 1, g),           nn::tanh{}};
+  nn::sequential m{
+      ct(nz, 4 * ngf, 4, 1, 0, g),  b2(4 * ngf), relu_, ct(4 * ngf, 2 * ngf, 4, 2, 1, g), b2(2 * ngf), relu_,
+      ct(2 * ngf, ngf, 4, 2, 1, g), b2(ngf),     relu_, ct(ngf, 3, 4, 2, 1, g),           nn::tanh{}};
   step_loop(st, m, {16, nz, 1, 1}, 2);
 }
 void dcgan_disc_96(benchmark::State& st) {
   generator g(0);
   nn::sequential m{c2(3, ndf, 4, 2, 1, g),
-                   lrelu,
+                   lrelu_,
                    c2(ndf, 2 * ndf, 4, 2, 1, g),
                    b2(2 * ndf),
-                   lrelu,
+                   lrelu_,
                    c2(2 * ndf, 4 * ndf, 4, 2, 1, g),
                    b2(4 * ndf),
-                   lrelu,
+                   lrelu_,
                    c2(4 * ndf, 8 * ndf, 4, 2, 1, g),
                    b2(8 * ndf),
-                   lrelu,
+                   lrelu_,
                    c2(8 * ndf, 1, 6, 1, 0, g),
                    nn::sigmoid{}};
   step_loop(st, m, {16, 3, 96, 96}, 3);
@@ -123,13 +129,13 @@ void dcgan_disc_96(benchmark::State& st) {
 void dcgan_disc_32(benchmark::State& st) {
   generator g(0);
   nn::sequential m{c2(3, ndf, 4, 2, 1, g),
-                   lrelu,
+                   lrelu_,
                    c2(ndf, 2 * ndf, 4, 2, 1, g),
                    b2(2 * ndf),
-                   lrelu,
+                   lrelu_,
                    c2(2 * ndf, 4 * ndf, 4, 2, 1, g),
                    b2(4 * ndf),
-                   lrelu,
+                   lrelu_,
                    c2(4 * ndf, 1, 4, 1, 0, g),
                    nn::sigmoid{}};
   step_loop(st, m, {16, 3, 32, 32}, 4);
@@ -139,16 +145,16 @@ void video_disc(benchmark::State& st) {
   generator g(0);
   const std::size_t flat = 8 * ndf * 1 * (Size / 16) * (Size / 16);
   nn::sequential m{c3(3, ndf, g),
-                   lrelu,
+                   lrelu_,
                    c3(ndf, 2 * ndf, g),
                    b3(2 * ndf),
-                   lrelu,
+                   lrelu_,
                    c3(2 * ndf, 4 * ndf, g),
                    b3(4 * ndf),
-                   lrelu,
+                   lrelu_,
                    c3(4 * ndf, 8 * ndf, g),
                    b3(8 * ndf),
-                   lrelu,
+                   lrelu_,
                    nn::flatten{},
                    nn::linear<float>({.in = flat, .out = 1}, g),
                    nn::sigmoid{}};
@@ -163,9 +169,9 @@ void lstm(benchmark::State& st) {
 void halo_conv(benchmark::State& st) {
   generator g(0);
   nn::sequential m{
-      c2(3, 256, 5, 1, 2, g, true),   b2(256), lrelu, c2(256, 256, 5, 2, 2, g, true), b2(256), lrelu,
-      c2(256, 256, 5, 2, 2, g, true), b2(256), lrelu, c2(256, 256, 5, 2, 2, g, true), b2(256), lrelu,
-      c2(256, 256, 5, 1, 2, g, true), b2(256), lrelu};
+      c2(3, 256, 5, 1, 2, g, true),   b2(256), lrelu_, c2(256, 256, 5, 2, 2, g, true), b2(256), lrelu_,
+      c2(256, 256, 5, 2, 2, g, true), b2(256), lrelu_, c2(256, 256, 5, 2, 2, g, true), b2(256), lrelu_,
+      c2(256, 256, 5, 1, 2, g, true), b2(256), lrelu_};
   step_loop(st, m, {8, 3, 64, 64}, 8);
 }
 

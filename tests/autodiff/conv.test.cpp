@@ -52,3 +52,22 @@ TEST_CASE("conv, conv_data and conv_weight: gradients of first and second order"
   check2("conv3d", [&](tape&, const std::vector<vd>& v) { return ad::conv(v[0], v[1], g3); },
          {normal<double>(g3.x, g), normal<double>(g3.w, g)});
 }
+
+TEST_CASE("conv_bias: one node equal to conv + bias_add, gradients of first and second order",
+          "[autodiff][conv]") {
+  generator g(4);
+  const auto geo =
+      ops::make_conv_geometry<2>(shape{2, 2, 5, 4}, 3, {3, 2}, {2, 1}, {1, 1}, {1, 1}, false, "test");
+  auto x = normal<double>(geo.x, g), w = normal<double>(geo.w, g), b = normal<double>(shape{3}, g);
+  check2("conv_bias", [&](tape&, const std::vector<vd>& v) { return ad::conv_bias(v[0], v[1], v[2], geo); },
+         {x, w, b});
+  tape t;
+  auto xv = t.variable(x), wv = t.variable(w), bv = t.variable(b);
+  auto fused = ad::conv_bias(xv, wv, bv, geo);
+  auto plain = ad::bias_add(ad::conv(xv, wv, geo), bv, 1);
+  REQUIRE(fused.shape() == plain.shape());
+  for (std::size_t i = 0; i < fused.size(); ++i)
+    CHECK(fused.value()[i] == Approx(plain.value()[i]).epsilon(1e-14));
+  CHECK(fused.op() == std::string("conv_bias"));
+  CHECK_THROWS_AS(ad::conv_bias(xv, wv, t.variable(normal<double>(shape{2}, g)), geo), shape_error);
+}

@@ -60,7 +60,45 @@ TEST_CASE("elementwise ops: first and second order gradients", "[autodiff]") {
   check_op("leaky_relu", [](tape&, const std::vector<vd>& v) { return mul(leaky_relu(v[0], 0.2), v[1]); },
            {x, y});
   check_op("abs", [](tape&, const std::vector<vd>& v) { return mul(abs(v[0]), v[1]); }, {x, y});
+  // in-place activations on a fresh op result (mul's backward does not read its output)
+  check_op("relu_inplace",
+           [](tape&, const std::vector<vd>& v) { return mul(relu_inplace(mul(v[0], v[1])), v[1]); }, {x, y});
+  check_op(
+      "leaky_relu_inplace",
+      [](tape&, const std::vector<vd>& v) { return mul(leaky_relu_inplace(mul(v[0], v[1]), 0.2), v[1]); },
+      {x, y});
+  // the fused elementwise backward ops, differentiated directly (third order of tanh / sigmoid)
+  check_op("tanh_backward",
+           [](tape&, const std::vector<vd>& v) { return autodiff::detail::tanh_backward(v[0], v[1]); },
+           {x, y});
+  check_op("sigmoid_backward",
+           [](tape&, const std::vector<vd>& v) { return autodiff::detail::sigmoid_backward(v[0], v[1]); },
+           {x, y});
+  check_op("scaled_mul",
+           [](tape&, const std::vector<vd>& v) { return autodiff::detail::scaled_mul(v[0], v[1], 2.5); },
+           {x, y});
   check_op("elu", [](tape&, const std::vector<vd>& v) { return elu(v[0], 0.7); }, {x});
+}
+
+TEST_CASE("in-place activations equal the out-of-place ones, values and gradients of every order",
+          "[autodiff]") {
+  auto x0 = rnd({4, 3}, 11), w0 = rnd({3, 5}, 12);
+  for (double slope : {0.0, 0.2}) {
+    auto run = [&](bool inplace) {
+      tape t;
+      auto x = t.variable(x0);
+      auto w = t.variable(w0);
+      auto h = matmul(x, w);
+      auto a = inplace ? leaky_relu_inplace(h, slope) : leaky_relu(h, slope);
+      auto f = sum(mul(a, a));
+      auto gx = grad(t, f, {x}, {.create_graph = true})[0];
+      auto gw = grad(t, sum_squares(gx), {w})[0];
+      return std::vector<td>{a.value(), gx.value(), gw.value()};
+    };
+    auto p = run(true), q = run(false);
+    for (std::size_t k = 0; k < p.size(); ++k)
+      for (std::size_t i = 0; i < p[k].size(); ++i) CHECK(p[k][i] == q[k][i]);
+  }
 }
 
 TEST_CASE("matmul with all transpose combinations", "[autodiff]") {

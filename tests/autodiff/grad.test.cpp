@@ -54,3 +54,75 @@ TEST_CASE("grad: unused inputs get zeros, non-scalar y needs a seed, pruning ski
   backward(t, ad::sum_squares(gx));                     // d/dw Σ w² = 2w
   CHECK(gw[1] == 4.0);
 }
+
+namespace {
+// one training-like graph: h = tanh(x W), a = relu(h) (+ a leaky branch), y = Σ a² ; returns y
+struct small_net {
+  tape t;
+  tensor<double> w = tensor<double>::from({3, 2}, {0.3, -0.7, 1.1, 0.4, -0.2, 0.9});
+  tensor<double> w_grad;
+  vd x, h, a, y;
+  small_net() {
+    x = t.variable(tensor<double>::from({2, 3}, {0.5, -1.0, 2.0, 0.1, 0.7, -0.4}));
+    h = ad::tanh(ad::matmul(x, t.reference(w, &w_grad)));
+    a = ad::add(ad::relu(h), ad::leaky_relu(h, 0.1));
+    y = ad::sum(ad::square(ad::sigmoid(a)));
+  }
+};
+} // namespace
+
+TEST_CASE("backward with retain_graph = false: same gradients, intermediate values freed", "[autodiff]") {
+  small_net keep, drop;
+  backward(keep.t, keep.y);
+  backward(drop.t, drop.y, {.retain_graph = false});
+  REQUIRE(drop.w_grad.size() == keep.w_grad.size());
+  for (std::size_t i = 0; i < keep.w_grad.size(); ++i) CHECK(drop.w_grad[i] == keep.w_grad[i]);
+  for (std::size_t i = 0; i < keep.x.grad().size(); ++i) CHECK(drop.x.grad()[i] == keep.x.grad()[i]);
+  // the retaining sweep keeps everything readable
+  CHECK(keep.h.readable());
+  CHECK(keep.h.value().size() == 4);
+  // y, the leaves and the parameter keep their values; the ops in between are freed
+  CHECK(drop.y.item() == keep.y.item());
+  CHECK(drop.x.readable());
+  CHECK(drop.x.value()[2] == 2.0);
+  CHECK(drop.w[0] == 0.3);
+  CHECK_FALSE(drop.h.readable());
+  CHECK_FALSE(drop.a.readable());
+  CHECK_THROWS_AS(drop.h.value(), value_error);
+  CHECK_THROWS_WITH(drop.a.shape(), Catch::Contains("var::value") && Catch::Contains("'add'") &&
+                                        Catch::Contains("retain_graph = false"));
+  // recording on a freed value, or sweeping the freed graph again, names the problem
+  CHECK_THROWS_WITH(ad::exp(drop.h), Catch::Contains("'tanh'") && Catch::Contains("freed"));
+  CHECK_THROWS_WITH(backward(drop.t, drop.y), Catch::Contains("autodiff::backward") &&
+                                                  Catch::Contains("freed") &&
+                                                  Catch::Contains("retain_graph"));
+  CHECK_THROWS_WITH(grad(drop.t, drop.y, {drop.x}),
+                    Catch::Contains("autodiff::grad") && Catch::Contains("freed"));
+  // the retained graph can be swept again and accumulates the same gradient once more
+  const double g0 = keep.w_grad[0];
+  backward(keep.t, keep.y);
+  CHECK(keep.w_grad[0] == Approx(2 * g0).epsilon(1e-15));
+}
+
+TEST_CASE("backward with retain_graph = false through a create_graph gradient (double backprop)",
+          "[autodiff]") {
+  // loss = ‖∇ₓ f‖² with f = Σ tanh(x W)²: its parameter gradient needs the recorded backward
+  auto run = [](bool retain, tensor<double>& wg) {
+    tape t;
+    tensor<double> w = tensor<double>::from({3, 2}, {0.3, -0.7, 1.1, 0.4, -0.2, 0.9});
+    auto x = t.variable(tensor<double>::from({2, 3}, {0.5, -1.0, 2.0, 0.1, 0.7, -0.4}));
+    auto f = ad::sum(ad::square(ad::tanh(ad::matmul(x, t.reference(w, &wg)))));
+    auto gx = grad(t, f, {x}, {.create_graph = true})[0];
+    auto loss = ad::sum_squares(gx);
+    backward(t, loss, {.retain_graph = retain});
+    CHECK(loss.readable());
+    CHECK(gx.readable() == retain);
+    return x.grad();
+  };
+  tensor<double> wk, wd;
+  auto xk = run(true, wk);
+  auto xd = run(false, wd);
+  REQUIRE(wk.size() == 6);
+  for (std::size_t i = 0; i < wk.size(); ++i) CHECK(wd[i] == wk[i]);
+  for (std::size_t i = 0; i < xk.size(); ++i) CHECK(xd[i] == xk[i]);
+}

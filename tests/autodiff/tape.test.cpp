@@ -64,3 +64,34 @@ TEST_CASE("anomaly mode: Inf from reciprocal and NaN in backward are reported by
   CHECK_THROWS_WITH(t2.variable(tensor<double>({1}, std::numeric_limits<double>::quiet_NaN())),
                     Catch::Contains("'variable'"));
 }
+
+TEST_CASE("record_inplace: relu_inplace overwrites a fresh op result and nothing else", "[autodiff]") {
+  tape t;
+  tensor<double> w = tensor<double>::from({2, 2}, {1.0, -2.0, 0.5, 1.0}), wg;
+  auto x = t.variable(tensor<double>::from({1, 2}, {1.0, 1.0}));
+  auto h = ad::matmul(x, t.reference(w, &wg)); // [1.5, -1]
+  auto r = ad::relu_inplace(h);
+  CHECK(r.value()[0] == 1.5);
+  CHECK(r.value()[1] == 0.0);
+  CHECK(r.op() == std::string("relu_inplace"));
+  // the overwritten var can be neither read nor used again
+  CHECK_FALSE(h.readable());
+  CHECK_THROWS_WITH(h.value(), Catch::Contains("overwritten in place") && Catch::Contains("'relu_inplace'"));
+  CHECK_THROWS_WITH(ad::exp(h), Catch::Contains("'matmul'") && Catch::Contains("overwritten in place"));
+  // a leaf, a value already read by an op, and an op whose backward reads its output are refused
+  CHECK_THROWS_WITH(ad::relu_inplace(x), Catch::Contains("relu_inplace") && Catch::Contains("leaf"));
+  auto m = ad::matmul(x, t.reference(w, &wg));
+  auto used = ad::exp(m);
+  CHECK_THROWS_WITH(ad::relu_inplace(m), Catch::Contains("already been read"));
+  CHECK_THROWS_WITH(ad::relu_inplace(used),
+                    Catch::Contains("backward of op 'exp'") && Catch::Contains("reads its output"));
+  CHECK(used.readable()); // a refused in-place op leaves its argument untouched
+  CHECK_THROWS_WITH(ad::relu_inplace(r), Catch::Contains("reads its output")); // relu_inplace reads y
+  CHECK_THROWS_WITH(ad::leaky_relu_inplace(ad::matmul(x, t.reference(w, &wg)), -0.5),
+                    Catch::Contains("slope") && Catch::Contains("negative"));
+  // without gradients (eval / no_grad) an op result can be overwritten as well
+  ad::no_grad_guard off(t);
+  auto e = ad::leaky_relu_inplace(ad::matmul(x, t.reference(w, &wg)), 0.1);
+  CHECK(e.value()[1] == Approx(-0.1));
+  CHECK_FALSE(e.requires_grad());
+}

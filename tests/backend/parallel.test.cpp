@@ -50,3 +50,27 @@ TEST_CASE("parallel_for nests serially and propagates exceptions", "[backend][pa
   CHECK_THROWS_AS(cpu::set_num_threads(0), hamgen::value_error);
   cpu::set_num_threads(saved);
 }
+
+namespace {
+struct big_scratch_tag {};
+struct small_scratch_tag {};
+} // namespace
+
+TEST_CASE("release_scratch frees the named large scratch buffers of the calling thread",
+          "[backend][parallel]") {
+  float* big = cpu::scratch_buffer<float, big_scratch_tag>(1 << 18); // 1 MiB
+  float* small = cpu::scratch_buffer<float, small_scratch_tag>(16);
+  big[0] = 1.0f;
+  small[0] = 2.0f;
+  CHECK(cpu::scratch_buffer<float, big_scratch_tag>(100) == big); // grow-only: reused
+  cpu::release_scratch<float, big_scratch_tag, small_scratch_tag>();
+  CHECK(cpu::detail::scratch_storage<float, big_scratch_tag>().empty());
+  CHECK(cpu::scratch_buffer<float, small_scratch_tag>(16) == small); // <= 4 KiB: kept
+  CHECK(small[0] == 2.0f);
+  float* again = cpu::scratch_buffer<float, big_scratch_tag>(1 << 10); // usable after release
+  again[1023] = 3.0f;
+  CHECK(cpu::detail::scratch_storage<float, big_scratch_tag>().size() == 1024);
+  cpu::release_scratch<float, small_scratch_tag>(0);
+  CHECK(cpu::detail::scratch_storage<float, small_scratch_tag>().empty());
+  CHECK(cpu::detail::scratch_storage<float, big_scratch_tag>().size() == 1024); // not named: kept
+}

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <vector>
 
 #include <hamgen/core/allocator.hpp>
 
@@ -34,4 +35,19 @@ TEST_CASE("cpu allocator cache can be released", "[core]") {
   CHECK(reinterpret_cast<std::uintptr_t>(b) % A::alignment == 0);
   A::deallocate(b, 10);
   CHECK(A::cached_bytes() == 64);
+}
+
+TEST_CASE("cpu allocator cache holds only small blocks, at most cache_total_bytes", "[core]") {
+  using A = hamgen::device_allocator<hamgen::cpu_t>;
+  A::release_cached();
+  std::vector<float*> blocks;
+  for (int i = 0; i < 256; ++i) blocks.push_back(A::allocate<float>(256)); // 1 KiB each, 256 KiB in all
+  for (float* p : blocks) A::deallocate(p, 256);
+  CHECK(A::cached_bytes() <= A::cache_total_bytes);
+  CHECK(A::cached_bytes() > 0);
+  float* big = A::allocate<float>(A::cache_max_bytes); // 4x the largest cached class: not cached
+  A::deallocate(big, A::cache_max_bytes);
+  CHECK(A::cached_bytes() <= A::cache_total_bytes);
+  A::release_cached();
+  CHECK(A::cached_bytes() == 0);
 }

@@ -2,7 +2,9 @@
 //
 // Represents: the reverse sweep. grad(t, y, {x...}, {.create_graph = ...}) returns ∂(Σ seed ⊙ y)/∂x
 //             for each x as vars (PyTorch's torch.autograd.grad); backward(t, y) adds ∂y/∂leaf to
-//             every parameter's gradient tensor and every variable leaf's grad() (loss.backward()).
+//             every parameter's gradient tensor and every variable leaf's grad() (loss.backward());
+//             backward(t, y, {.retain_graph = false}) frees each op's value (and closure) as soon as
+//             the sweep has passed every reader (PyTorch's default), see backward_options.
 //             backward_context is what an op's backward closure sees.
 // Requires:   y and every x recorded on t; y has one element unless a seed of y's shape is given.
 // Ensures:    only nodes on a path to a requested x are visited (pruned sweep); with
@@ -28,6 +30,18 @@ struct grad_options {
   bool create_graph = false;
 };
 
+struct backward_options {
+  /// Keep every forward value on the tape (the default: vars are plain handles, so intermediate
+  /// values stay readable and the graph can be differentiated again). false (PyTorch's default
+  /// retain_graph=False): the sweep frees each op's value right after running that op's backward,
+  /// since no op still to be swept can read it (node ids are a topological order), so the peak
+  /// memory of a training step is the forward graph's, not forward + backward. y's value, leaves
+  /// (constants, variables, parameters) and ops the sweep does not pass through keep theirs;
+  /// reading a freed value (var::value), recording an op on it, or sweeping through it again
+  /// raises value_error saying it was freed.
+  bool retain_graph = true;
+};
+
 namespace detail {
 
 template <class T, class D>
@@ -38,19 +52,32 @@ struct sweep_state {
   std::vector<node<T, D>*> grads; // gradient of each node (a node on t), or null
   bool create_graph;
   // Without create_graph, gradient tensors made during the sweep (node ids >= n) are freed as
-  // soon as no slot refers to them any more (reference counts in node_base::sweep_uses).
-  std::vector<node<T, D>*> pending;   // handed to accumulate while processing the current node
-  const node<T, D>* pinned = nullptr; // the caller's seed: never freed
+  // soon as no slot refers to them any more (reference counts in node_base::sweep_uses), and the
+  // intermediate results a backward closure made are freed once it returns.
+  const node<T, D>* pinned = nullptr;         // the caller's seed: never freed
+  const std::vector<char>* targets = nullptr; // grad() targets: their slots are returned
 
   bool temporary(const node<T, D>* g) const noexcept { return !create_graph && g->id >= n && g != pinned; }
   void ref(node<T, D>* g) noexcept {
     if (temporary(g)) ++g->sweep_uses;
   }
-  void release_if_unused(node<T, D>* g) noexcept {
-    if (temporary(g) && g->sweep_uses == 0) g->owned = tensor<T, D>();
+  static void free_value(node<T, D>* g) noexcept {
+    g->owned = tensor<T, D>();
+    g->released = true;
   }
   void unref(node<T, D>* g) noexcept {
-    if (temporary(g) && g->sweep_uses > 0 && --g->sweep_uses == 0) g->owned = tensor<T, D>();
+    if (temporary(g) && g->sweep_uses > 0 && --g->sweep_uses == 0) free_value(g);
+  }
+  /// Frees what the backward closure that ran since the tape had `mark` nodes left behind: every
+  /// temporary it made that no gradient slot refers to.
+  void release_closure_temporaries(std::size_t mark) noexcept {
+    const void* key = detail::type_key<T, D>();
+    for (std::size_t k = mark; k < t.size(); ++k) {
+      node_base* b = t.at(k);
+      if (b->type_key != key) continue;
+      auto* g = static_cast<node<T, D>*>(b);
+      if (temporary(g) && g->sweep_uses == 0 && !g->released) free_value(g);
+    }
   }
 };
 
@@ -79,7 +106,20 @@ public:
   bool create_graph() const noexcept { return s_.create_graph; }
   tape& get_tape() const noexcept { return s_.t; }
 
-  /// Adds g to ∂L/∂(input k). g must have input k's shape.
+  /// Without create_graph: ∂L/∂(output) as a tensor the closure may overwrite, moved out of the
+  /// sweep when nothing else refers to it (no copy), copied otherwise; grad() must not be read
+  /// after it. For elementwise backward maps computed in place (relu, tanh, ...).
+  tensor<T, D> take_grad() {
+    HAMGEN_CHECK(!s_.create_graph, "autodiff: backward of op '", self_->op,
+                 "' took its gradient's buffer under create_graph");
+    node<T, D>* g = s_.grads[self_->id];
+    if (s_.temporary(g) && g->sweep_uses == 1 && g->value == &g->owned && !(*s_.targets)[self_->id])
+      return std::move(g->owned);
+    return *g->value;
+  }
+
+  /// Adds g to ∂L/∂(input k). g must have input k's shape. Without create_graph the sum may be
+  /// formed in g's buffer, so a closure must not read g after handing it over.
   void accumulate(std::size_t k, var<T, D> g) {
     if (!needs(k)) return;
     auto* p = self_->parents[k];
@@ -99,12 +139,13 @@ public:
     if (!slot) {
       slot = g.get_node();
       s_.ref(slot);
+    } else if (s_.temporary(slot) && slot->sweep_uses == 1 && slot->value == &slot->owned) {
+      ops::axpy(T(1), g.value(), slot->owned); // sole owner: sum in place (no new tensor)
     } else {
       auto* old = slot;
       slot = detail::add_grads(var<T, D>(old), g).get_node();
       s_.ref(slot);
       s_.unref(old);
-      if (!s_.create_graph) s_.pending.push_back(g.get_node());
     }
   }
 
@@ -118,19 +159,23 @@ namespace detail {
 template <class T, class D>
 var<T, D> add_grads(var<T, D> a, var<T, D> b) {
   tensor<T, D> v = ops::add(a.value(), b.value());
-  return record(a.get_tape(), "add", std::move(v), {a, b}, [](backward_context<T, D>& ctx) {
-    ctx.accumulate(0, ctx.grad());
-    ctx.accumulate(1, ctx.grad());
-  });
+  return record(
+      a.get_tape(), "add", std::move(v), {a, b},
+      [](backward_context<T, D>& ctx) {
+        ctx.accumulate(0, ctx.grad());
+        ctx.accumulate(1, ctx.grad());
+      },
+      output_unread);
 }
 
 /// The sweep shared by grad() and backward(). `targets` empty: every requires_grad node is needed
-/// and leaf gradients go to sinks / leaf_grad.
+/// and leaf gradients go to sinks / leaf_grad. `free_values`: backward_options::retain_graph false.
 template <class T, class D>
 std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<const var<T, D>> targets,
-                             bool create_graph, bool to_sinks) {
-  HAMGEN_CHECK(y.valid() && &y.get_tape() == &t, "autodiff::grad: y was not recorded on this tape");
-  sweep_state<T, D> s{t, y.id() + 1, {}, {}, create_graph, {}, nullptr};
+                             bool create_graph, bool to_sinks, bool free_values = false) {
+  const char* who = to_sinks ? "autodiff::backward" : "autodiff::grad";
+  HAMGEN_CHECK(y.valid() && &y.get_tape() == &t, who, ": y was not recorded on this tape");
+  sweep_state<T, D> s{t, y.id() + 1, {}, {}, create_graph, nullptr};
   s.needed.assign(s.n, 0);
   s.grads.assign(s.n, nullptr);
   const void* key = detail::type_key<T, D>();
@@ -139,8 +184,7 @@ std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<con
   } else {
     std::vector<char> is_target(s.n, 0);
     for (const auto& x : targets) {
-      HAMGEN_CHECK(x.valid() && &x.get_tape() == &t,
-                   "autodiff::grad: an input was not recorded on this tape");
+      HAMGEN_CHECK(x.valid() && &x.get_tape() == &t, who, ": an input was not recorded on this tape");
       if (x.id() < s.n) is_target[x.id()] = 1;
     }
     for (std::size_t i = 0; i < s.n; ++i) {
@@ -155,11 +199,11 @@ std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<con
   no_grad_guard mode(t, create_graph);
   if (y.requires_grad() && s.needed[y.id()]) {
     if (seed.valid()) {
-      check_same_shape("autodiff::grad", seed.shape(), y.shape(), "seed", "y");
+      check_same_shape(who, seed.shape(), y.shape(), "seed", "y");
       s.grads[y.id()] = seed.get_node();
       s.pinned = seed.get_node();
     } else {
-      HAMGEN_CHECK_SHAPE(y.size() == 1, "autodiff::grad: y has shape ", y.shape(),
+      HAMGEN_CHECK_SHAPE(y.size() == 1, who, ": y has shape ", y.shape(),
                          "; a non-scalar output needs a seed of the same shape");
       s.grads[y.id()] = t.constant(tensor<T, D>(y.shape(), T(1))).get_node();
       s.ref(s.grads[y.id()]);
@@ -168,12 +212,26 @@ std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<con
   std::vector<char> is_target_any(s.n, 0);
   for (const auto& x : targets)
     if (x.id() < s.n) is_target_any[x.id()] = 1;
+  s.targets = &is_target_any;
   for (std::size_t i = s.n; i-- > 0;) {
     if (!s.needed[i] || !s.grads[i]) continue;
     auto* nd = static_cast<node<T, D>*>(t.at(i));
     if (nd->has_backward()) {
+      if (nd->released) detail::throw_unreadable(*nd, who);
+      for (std::uint32_t k = 0; k < nd->nparents; ++k)
+        if (nd->parents[k]->released) detail::throw_unreadable(*nd->parents[k], who);
+      const std::size_t mark = t.size();
+      // every consumer of node i has been swept: free its value now, or (when its backward reads
+      // it) right after that backward
+      const bool free_now = free_values && i != y.id();
+      if (free_now && !nd->backward_reads_output) sweep_state<T, D>::free_value(nd);
       backward_context<T, D> ctx(s, nd);
       nd->backward(ctx);
+      if (!create_graph) s.release_closure_temporaries(mark);
+      if (free_now) {
+        sweep_state<T, D>::free_value(nd);
+        nd->release_closure();
+      }
     } else if (to_sinks) {
       auto* gn = s.grads[i];
       tensor<T, D>* dst = nd->sink ? nd->sink : &nd->leaf_grad;
@@ -184,13 +242,9 @@ std::vector<var<T, D>> sweep(tape& t, var<T, D> y, var<T, D> seed, std::span<con
       } else
         *dst = *gn->value;
     }
-    if (!create_graph) {
-      for (auto* g : s.pending) s.release_if_unused(g);
-      s.pending.clear();
-      if (!is_target_any[i]) {
-        s.unref(s.grads[i]);
-        s.grads[i] = nullptr;
-      }
+    if (!create_graph && !is_target_any[i]) {
+      s.unref(s.grads[i]);
+      s.grads[i] = nullptr;
     }
   }
   std::vector<var<T, D>> out;
@@ -224,10 +278,11 @@ std::vector<var<T, D>> grad(tape& t, var<T, D> y, var<T, D> seed, std::initializ
 }
 
 /// loss.backward(): adds ∂y/∂leaf into each parameter's gradient tensor (tape::reference sink)
-/// and each variable leaf's grad(). Records nothing.
+/// and each variable leaf's grad(). Records nothing. With {.retain_graph = false} the forward
+/// values are freed as the sweep passes them (see backward_options).
 template <class T, class D>
-void backward(tape& t, var<T, D> y) {
-  detail::sweep<T, D>(t, y, var<T, D>{}, {}, false, true);
+void backward(tape& t, var<T, D> y, backward_options opt = {}) {
+  detail::sweep<T, D>(t, y, var<T, D>{}, {}, false, true, !opt.retain_graph);
 }
 
 /// Backward of a fused op whose kernel gradient is not itself differentiable, for the

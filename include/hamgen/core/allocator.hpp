@@ -8,9 +8,11 @@
 // Requires:   nothing beyond the standard library.
 // Ensures:    device_allocator<cpu_t>::allocate<T>(n) returns a 64-byte aligned buffer of n
 //             elements (nullptr for n == 0); deallocate<T>(p, n) releases it. Buffers up to
-//             cache_max_bytes are recycled through a per-thread cache of power-of-two size classes
-//             (at most cache_blocks_per_class blocks per class), because an autodiff step creates
-//             and frees many small tensors; larger buffers go straight to the heap.
+//             cache_max_bytes (4 KiB) are recycled through a per-thread cache of power-of-two size
+//             classes (at most cache_blocks_per_class blocks per class and cache_total_bytes in
+//             all), because an autodiff step creates and frees many small tensors; larger buffers
+//             go straight to the heap (no rounding up, and nothing freed stays counted toward a
+//             training step's peak memory).
 #pragma once
 
 #include <array>
@@ -31,8 +33,9 @@ template <>
 struct device_allocator<cpu_t> {
   /// Alignment of every buffer: one cache line, enough for AVX2/AVX-512 aligned loads.
   static constexpr std::size_t alignment = 64;
-  static constexpr std::size_t cache_max_bytes = std::size_t(1) << 20;
+  static constexpr std::size_t cache_max_bytes = std::size_t(1) << 12;
   static constexpr std::size_t cache_blocks_per_class = 32;
+  static constexpr std::size_t cache_total_bytes = std::size_t(1) << 16;
 
   template <class T>
   static T* allocate(std::size_t n) {
@@ -44,6 +47,7 @@ struct device_allocator<cpu_t> {
       if (!c.free[k].empty()) {
         void* p = c.free[k].back();
         c.free[k].pop_back();
+        c.bytes -= class_bytes(k);
         return static_cast<T*>(p);
       }
       return static_cast<T*>(::operator new (class_bytes(k), std::align_val_t{alignment}));
@@ -57,9 +61,10 @@ struct device_allocator<cpu_t> {
     if (bytes <= cache_max_bytes) {
       auto& c = cache();
       const std::size_t k = size_class(bytes);
-      if (c.free[k].size() < cache_blocks_per_class) {
+      if (c.free[k].size() < cache_blocks_per_class && c.bytes + class_bytes(k) <= cache_total_bytes) {
         try {
           c.free[k].push_back(static_cast<void*>(p));
+          c.bytes += class_bytes(k);
           return;
         } catch (...) {
         }
@@ -73,6 +78,7 @@ struct device_allocator<cpu_t> {
       for (void* p : v) ::operator delete (p, std::align_val_t{alignment});
       v.clear();
     }
+    cache().bytes = 0;
   }
   /// Bytes held in the calling thread's cache.
   static std::size_t cached_bytes() noexcept {
@@ -83,7 +89,7 @@ struct device_allocator<cpu_t> {
 
 private:
   static constexpr std::size_t min_class_bytes = 64;
-  static constexpr std::size_t classes = 15; // 64 B .. 1 MiB
+  static constexpr std::size_t classes = 7; // 64 B .. 4 KiB
   static std::size_t size_class(std::size_t bytes) noexcept {
     const std::size_t b = bytes < min_class_bytes ? min_class_bytes : bytes;
     return std::size_t(std::bit_width(b - 1)) - 6; // ceil(log2 b) - log2 64
@@ -91,6 +97,7 @@ private:
   static std::size_t class_bytes(std::size_t k) noexcept { return min_class_bytes << k; }
   struct block_cache {
     std::array<std::vector<void*>, classes> free;
+    std::size_t bytes = 0; ///< total held
     ~block_cache() {
       for (auto& v : free)
         for (void* p : v) ::operator delete (p, std::align_val_t{alignment});

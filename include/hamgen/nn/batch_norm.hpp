@@ -99,7 +99,8 @@ public:
           if (c.needs(0)) c.accumulate(0, c.get_tape().constant(std::move(dx)));
           if (affine && c.needs(1)) c.accumulate(1, c.get_tape().constant(std::move(dg)));
           if (affine && c.needs(2)) c.accumulate(2, c.get_tape().constant(std::move(db)));
-        });
+        },
+        autodiff::output_unread);
   }
 
   /// Train-mode batch norm written with differentiable ops (ins = {x[, γ, β]}).

@@ -107,8 +107,8 @@ public:
     const auto g = ops::make_conv_geometry<Dim>(
         s, opt_.out, detail::fill<Dim>(opt_.kernel), detail::fill<Dim>(opt_.stride),
         detail::fill<Dim>(opt_.padding), detail::fill<Dim>(opt_.dilation), opt_.causal, name());
-    auto y = autodiff::conv(x, effective_weight(t), g);
-    return opt_.bias ? autodiff::bias_add(y, bias.bind(t), 1) : y;
+    auto w = effective_weight(t);
+    return opt_.bias ? autodiff::conv_bias(x, w, bias.bind(t), g) : autodiff::conv(x, w, g);
   }
 
   /// The weight used by forward (w = g v/‖v‖ under weight normalisation).

@@ -128,7 +128,8 @@ var<T, D> rnn_fused(rnn_cell cell, const std::vector<var<T, D>>& in, bool revers
                                         ptr(0), nullptr, wg);
         for (std::size_t k = 0; k < nin; ++k)
           if (c.needs(k)) c.accumulate(k, c.get_tape().constant(std::move(g[k])));
-      });
+      },
+      autodiff::output_unread);
 }
 
 } // namespace detail

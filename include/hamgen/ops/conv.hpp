@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstddef>
+#include <type_traits>
 
 #include <hamgen/backend/cpu/conv.hpp>
 #include <hamgen/core/tensor.hpp>
@@ -105,13 +106,19 @@ make_conv_transpose_geometry(const shape& x, std::size_t out, std::array<std::si
   return g;
 }
 
+/// conv(x, w), plus bias[c] on output channel c when a bias is given (one pass, one tensor).
 template <class T, class D, std::size_t Dim>
-tensor<T, D> conv_forward(const tensor<T, D>& x, const tensor<T, D>& w, const conv_geometry<Dim>& g) {
+tensor<T, D> conv_forward(const tensor<T, D>& x, const tensor<T, D>& w, const conv_geometry<Dim>& g,
+                          const std::type_identity_t<tensor<T, D>>* bias = nullptr) {
   check_same_shape("conv_forward", x.shape(), g.x, "input", "expected input");
   check_same_shape("conv_forward", w.shape(), g.w, "weight", "expected weight");
+  if (bias)
+    HAMGEN_CHECK_SHAPE(bias->size() == g.y[1], "conv_forward: bias has shape ", bias->shape(), ", expected [",
+                       g.y[1], "] (one value per output channel)");
   tensor<T, D> y(g.y);
   if constexpr (is_cpu<D>)
-    backend::cpu::conv_forward<T, Dim>(g.sizes, g.opts, x.data(), w.data(), nullptr, y.data());
+    backend::cpu::conv_forward<T, Dim>(g.sizes, g.opts, x.data(), w.data(), bias ? bias->data() : nullptr,
+                                       y.data());
   else
     static_assert(no_backend<D>, "hamgen::ops::conv_forward: no backend for this device");
   return y;

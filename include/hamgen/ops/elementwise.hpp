@@ -1,11 +1,13 @@
 // hamgen/ops/elementwise.hpp
 //
-// Represents: the elementwise ops of the facade on tensors: unary maps (backend::cpu::unary_kind),
+// Represents: the elementwise ops of the facade on tensors: unary maps (backend::cpu::unary_kind;
+//             unary_inplace overwrites its argument),
 //             binary arithmetic of equal shapes, scalar affine maps, accumulation, and per-axis
 //             broadcasts (bias over the channel axis).
 // Requires:   equal shapes for binary ops; `axis` < rank and b of extent x.dim(axis) for the
 //             axis ops.
-// Ensures:    results are new, evaluated tensors; shape_error names the op and both shapes.
+// Ensures:    results are new, evaluated tensors (but the *_inplace ops and axpy, which overwrite their first
+// argument); shape_error names the op and both shapes.
 #pragma once
 
 #include <type_traits>
@@ -46,6 +48,15 @@ tensor<T, D> unary(unary_kind k, const tensor<T, D>& x, T alpha = T(0)) {
   return y;
 }
 
+/// x = f(x) in place (the in-place activations of autodiff).
+template <class T, class D>
+void unary_inplace(unary_kind k, tensor<T, D>& x, T alpha = T(0)) {
+  if constexpr (is_cpu<D>)
+    backend::cpu::unary(k, x.data(), x.data(), x.size(), alpha);
+  else
+    static_assert(no_backend<D>, "hamgen::ops::unary_inplace: no backend for this device");
+}
+
 template <class T, class D>
 tensor<T, D> binary(binary_kind k, const tensor<T, D>& x, const tensor<T, D>& y, const char* op = "binary") {
   check_same_shape(op, x.shape(), y.shape());
@@ -55,6 +66,17 @@ tensor<T, D> binary(binary_kind k, const tensor<T, D>& x, const tensor<T, D>& y,
   else
     static_assert(no_backend<D>, "hamgen::ops::binary: no backend for this device");
   return z;
+}
+
+/// x = x (op) y in place.
+template <class T, class D>
+void binary_inplace(binary_kind k, tensor<T, D>& x, const tensor<T, D>& y,
+                    const char* op = "binary_inplace") {
+  check_same_shape(op, x.shape(), y.shape());
+  if constexpr (is_cpu<D>)
+    backend::cpu::binary(k, x.data(), y.data(), x.data(), x.size());
+  else
+    static_assert(no_backend<D>, "hamgen::ops::binary_inplace: no backend for this device");
 }
 
 template <class T, class D>
@@ -86,6 +108,16 @@ tensor<T, D> leaky_relu_backward(const tensor<T, D>& g, const tensor<T, D>& x, T
   return y;
 }
 
+/// g = x > 0 ? g : slope g in place.
+template <class T, class D>
+void leaky_relu_backward_inplace(tensor<T, D>& g, const tensor<T, D>& x, T slope) {
+  check_same_shape("leaky_relu_backward", g.shape(), x.shape(), "g", "x");
+  if constexpr (is_cpu<D>)
+    backend::cpu::leaky_relu_backward(g.data(), x.data(), g.data(), x.size(), slope);
+  else
+    static_assert(no_backend<D>, "hamgen::ops::leaky_relu_backward_inplace: no backend for this device");
+}
+
 /// a x + b.
 template <class T, class D>
 tensor<T, D> affine(const tensor<T, D>& x, T a, T b) {
@@ -95,6 +127,15 @@ tensor<T, D> affine(const tensor<T, D>& x, T a, T b) {
   else
     static_assert(no_backend<D>, "hamgen::ops::affine: no backend for this device");
   return y;
+}
+
+/// x = a x + b (in place).
+template <class T, class D>
+void affine_inplace(tensor<T, D>& x, T a, T b) {
+  if constexpr (is_cpu<D>)
+    backend::cpu::affine(x.data(), x.data(), x.size(), a, b);
+  else
+    static_assert(no_backend<D>, "hamgen::ops::affine_inplace: no backend for this device");
 }
 
 /// y += a x (in place).

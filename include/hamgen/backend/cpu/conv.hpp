@@ -423,14 +423,16 @@ using cmat_map = Eigen::Map<const row_mat<T>>;
 
 struct col_tag {};
 struct gather_tag {};
-struct partial_tag {};
 
 inline constexpr index_t gemm_min_columns = 256;
 
-/// Samples per GEMM: enough that the GEMM has >= gemm_min_columns columns.
-inline index_t group_size(index_t pixels, index_t samples) {
+/// Samples per GEMM: enough that the GEMM has >= gemm_min_columns columns, but no more than
+/// keep the column buffer (col_rows x samples x pixels) within col_block_elements (L2 resident,
+/// and a small transient workspace: a step's peak memory counts it).
+inline index_t group_size(index_t pixels, index_t samples, index_t col_rows) {
   if (pixels >= gemm_min_columns) return 1;
-  return std::clamp<index_t>((gemm_min_columns + pixels - 1) / pixels, 1, samples);
+  const index_t want = std::clamp<index_t>((gemm_min_columns + pixels - 1) / pixels, 1, samples);
+  return std::clamp<index_t>(col_block_elements / std::max<index_t>(col_rows * pixels, 1), 1, want);
 }
 
 /// Threads over the batch when that splits evenly (or the batch is large); otherwise 1 chunk,
@@ -479,7 +481,7 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
     return;
   }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
-    const index_t grp = group_size(P, e - b);
+    const index_t grp = group_size(P, e - b, R);
     const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
@@ -505,6 +507,7 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
             for (index_t i = 0; i < P; ++i) yc[i] += bc;
           }
     }
+    release_scratch<T, col_tag, gather_tag, pad_tag>(); // workspaces live for this call only
   });
 }
 
@@ -518,7 +521,7 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
     return;
   }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
-    const index_t grp = group_size(P, e - b);
+    const index_t grp = group_size(P, e - b, R);
     const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
@@ -538,6 +541,7 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
       gemm<T>(true, false, R, ld, g.cy, T(1), w, R, tmp, ld, T(0), col, ld);
       for (index_t s = 0; s < gn; ++s) col2im(g, col, ld, s * P, dx + (n0 + s) * XP);
     }
+    release_scratch<T, col_tag, gather_tag, pad_tag>(); // workspaces live for this call only
   });
 }
 
@@ -551,12 +555,12 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
     return;
   }
   const int chunks = batch_chunks(g.n);
-  // per-chunk partial sums live in the caller's reusable scratch (no allocation per call)
-  T* partial = chunks > 1 ? scratch_buffer<T, partial_tag>(static_cast<std::size_t>((chunks - 1) * g.cy * R))
-                          : nullptr;
+  // per-chunk partial sums, for this call only (the chunks release their own scratch)
+  std::vector<T> partial_sums(chunks > 1 ? static_cast<std::size_t>((chunks - 1) * g.cy * R) : 0);
+  T* partial = chunks > 1 ? partial_sums.data() : nullptr;
   parallel_for_chunks(g.n, chunks, [&](int k, index_t b, index_t e) {
     T* DW = k == 0 ? dw : partial + (k - 1) * g.cy * R;
-    const index_t grp = group_size(P, e - b);
+    const index_t grp = group_size(P, e - b, R);
     const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
@@ -576,6 +580,7 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
       gather_samples(dy, n0, gn, g.cy, P, tmp);
       gemm<T>(false, true, g.cy, R, ld, T(1), tmp, ld, col, ld, n0 == b ? T(0) : T(1), DW, R);
     }
+    release_scratch<T, col_tag, gather_tag, pad_tag>(); // workspaces live for this call only
   });
   mat_map<T> DW(dw, g.cy, R);
   for (int k = 1; k < chunks; ++k) DW += cmat_map<T>(partial + (k - 1) * g.cy * R, g.cy, R);

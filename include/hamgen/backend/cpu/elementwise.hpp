@@ -150,7 +150,14 @@ void unary(unary_kind k, const T* x, T* y, std::size_t n, T alpha = T(0)) {
   });
 }
 
-enum class binary_kind { add, sub, mul, div };
+enum class binary_kind {
+  add,
+  sub,
+  mul,
+  div,
+  tanh_backward,    ///< x (1 - y²): the backward of tanh, x the gradient and y tanh's output
+  sigmoid_backward, ///< x y (1 - y): the backward of sigmoid, y its output
+};
 
 /// z = x (op) y elementwise.
 template <class T>
@@ -170,6 +177,12 @@ void binary(binary_kind k, const T* x, const T* y, T* z, std::size_t n) {
       break;
     case binary_kind::div:
       Z = X / Y;
+      break;
+    case binary_kind::tanh_backward:
+      Z = X * (T(1) - Y.square());
+      break;
+    case binary_kind::sigmoid_backward:
+      Z = X * Y * (T(1) - Y);
       break;
     }
   });

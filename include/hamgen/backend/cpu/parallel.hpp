@@ -198,18 +198,41 @@ void parallel_for(index_t n, F&& f, index_t min_chunk = 1) {
   parallel_for_chunks(n, parallel_chunks(n, min_chunk), [&](int, index_t b, index_t e) { f(b, e); });
 }
 
+namespace detail {
+template <class T, class Tag>
+std::vector<T>& scratch_storage() {
+  thread_local std::vector<T> buf;
+  return buf;
+}
+} // namespace detail
+
 /// A per-thread, grow-only scratch buffer: scratch_buffer<T, Tag>(n) returns a pointer to at
 /// least n elements owned by the calling thread (uninitialised contents). Different Tag types
-/// give independent buffers, so one kernel can hold several at once.
+/// give independent buffers, so one kernel can hold several at once. Kernels whose buffers can
+/// be large (conv column buffers, RNN gate buffers) hand theirs back with release_scratch at the
+/// end of each call, so they count toward a step's peak memory only while the kernel runs.
 template <class T, class Tag>
 T* scratch_buffer(std::size_t n) {
-  thread_local std::vector<T> buf;
+  auto& buf = detail::scratch_storage<T, Tag>();
   if (buf.size() < n) {
     buf.clear();
     buf.shrink_to_fit();
     buf.resize(n);
   }
   return buf.data();
+}
+
+/// Frees the calling thread's scratch_buffer<T, Tag> for each Tag when it holds more than
+/// keep_bytes (smaller buffers stay for the next call).
+template <class T, class... Tags>
+void release_scratch(std::size_t keep_bytes = std::size_t(1) << 12) noexcept {
+  auto release = [keep_bytes](std::vector<T>& b) {
+    if (b.size() * sizeof(T) > keep_bytes) {
+      b.clear();
+      b.shrink_to_fit();
+    }
+  };
+  (release(detail::scratch_storage<T, Tags>()), ...);
 }
 
 } // namespace hamgen::backend::cpu

@@ -86,6 +86,16 @@ inline index_t gru_saved_size(const rnn_shape& s) { return s.seq * s.batch * 5 *
 
 namespace detail {
 
+/// C = op(A) B (C m x n, B k x n row-major) in blocks of at most 256 columns of B and C: the GEMM's
+/// packed panels stay small for a wide input (the input projection of a layer with thousands of
+/// features), so its workspace does not add to the peak memory of the step.
+template <class T>
+void gemm_column_blocks(bool trans_a, index_t m, index_t n, index_t k, const T* a, index_t lda, const T* b,
+                        index_t ldb, T* c, index_t ldc) {
+  constexpr index_t block = 256;
+  for (index_t j0 = 0; j0 < n; j0 += block)
+    gemm<T>(trans_a, false, m, std::min(block, n - j0), k, T(1), a, lda, b + j0, ldb, T(0), c + j0, ldc);
+}
 struct rnn_xg_tag {};
 struct rnn_dg_tag {};
 struct rnn_dgh_tag {};
@@ -214,6 +224,8 @@ void lstm_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
   }
   if (h_n) std::memcpy(h_n, h_prev, sizeof(T) * N * H);
   if (c_n) std::memcpy(c_n, c_prev, sizeof(T) * N * H);
+  release_scratch<T, detail::rnn_xg_tag, detail::rnn_dg_tag, detail::rnn_dgh_tag, detail::rnn_hprev_tag,
+                  detail::rnn_step_tag>(); // gate buffers live for this call only
 }
 
 /// Backward through time. Needs the forward's x, h0, c0, weights and saved; dy has y's layout.
@@ -275,8 +287,8 @@ void lstm_backward(const rnn_shape& s, const rnn_options& o, const T* x, const T
   }
   if (dh0) std::memcpy(dh0, dh_next, sizeof(T) * N * H);
   if (dc0) std::memcpy(dc0, dc_next, sizeof(T) * N * H);
-  if (dx) gemm<T>(false, false, rows, s.input, G, T(1), dg_all, G, w.w_ih, s.input, T(0), dx, s.input);
-  if (dw.w_ih) gemm<T>(true, false, G, s.input, rows, T(1), dg_all, G, x, s.input, T(0), dw.w_ih, s.input);
+  if (dx) detail::gemm_column_blocks<T>(false, rows, s.input, G, dg_all, G, w.w_ih, s.input, dx, s.input);
+  if (dw.w_ih) detail::gemm_column_blocks<T>(true, G, s.input, rows, dg_all, G, x, s.input, dw.w_ih, s.input);
   if (dw.w_hh) {
     T* hprev = scratch_buffer<T, detail::rnn_hprev_tag>(static_cast<std::size_t>(rows * H));
     detail::gather_hprev(s, o, h0, h_all, H, hprev);
@@ -284,6 +296,8 @@ void lstm_backward(const rnn_shape& s, const rnn_options& o, const T* x, const T
   }
   if (dw.b_ih) detail::column_sums(dg_all, rows, G, dw.b_ih);
   if (dw.b_hh) detail::column_sums(dg_all, rows, G, dw.b_hh);
+  release_scratch<T, detail::rnn_xg_tag, detail::rnn_dg_tag, detail::rnn_dgh_tag, detail::rnn_hprev_tag,
+                  detail::rnn_step_tag>(); // gate buffers live for this call only
 }
 
 // ------------------------------------------------------------------------------------------- GRU
@@ -337,6 +351,8 @@ void gru_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T* 
     h_prev = ht;
   }
   if (h_n) std::memcpy(h_n, h_prev, sizeof(T) * N * H);
+  release_scratch<T, detail::rnn_xg_tag, detail::rnn_dg_tag, detail::rnn_dgh_tag, detail::rnn_hprev_tag,
+                  detail::rnn_step_tag>(); // gate buffers live for this call only
 }
 
 /// Backward through time of gru_forward.
@@ -392,8 +408,9 @@ void gru_backward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
     std::swap(dh, dh_next);
   }
   if (dh0) std::memcpy(dh0, dh_next, sizeof(T) * N * H);
-  if (dx) gemm<T>(false, false, rows, s.input, G, T(1), dgi_all, G, w.w_ih, s.input, T(0), dx, s.input);
-  if (dw.w_ih) gemm<T>(true, false, G, s.input, rows, T(1), dgi_all, G, x, s.input, T(0), dw.w_ih, s.input);
+  if (dx) detail::gemm_column_blocks<T>(false, rows, s.input, G, dgi_all, G, w.w_ih, s.input, dx, s.input);
+  if (dw.w_ih)
+    detail::gemm_column_blocks<T>(true, G, s.input, rows, dgi_all, G, x, s.input, dw.w_ih, s.input);
   if (dw.w_hh) {
     T* hprev = scratch_buffer<T, detail::rnn_hprev_tag>(static_cast<std::size_t>(rows * H));
     detail::gather_hprev(s, o, h0, h_all, H, hprev);
@@ -401,6 +418,8 @@ void gru_backward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
   }
   if (dw.b_ih) detail::column_sums(dgi_all, rows, G, dw.b_ih);
   if (dw.b_hh) detail::column_sums(dgh_all, rows, G, dw.b_hh);
+  release_scratch<T, detail::rnn_xg_tag, detail::rnn_dg_tag, detail::rnn_dgh_tag, detail::rnn_hprev_tag,
+                  detail::rnn_step_tag>(); // gate buffers live for this call only
 }
 
 } // namespace hamgen::backend::cpu
