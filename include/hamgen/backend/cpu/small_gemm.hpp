@@ -108,9 +108,9 @@ inline bool cpu_has_avx2_fma() noexcept {
 }
 
 template <class T>
-struct avx;
+struct small_gemm_simd;
 template <>
-struct avx<double> {
+struct small_gemm_simd<double> {
   using reg = __m256d;
   static constexpr int lanes = 4;
   [[gnu::target("avx2,fma")]] static reg zero() { return _mm256_setzero_pd(); }
@@ -137,7 +137,7 @@ struct avx<double> {
   }
 };
 template <>
-struct avx<float> {
+struct small_gemm_simd<float> {
   using reg = __m256;
   static constexpr int lanes = 8;
   [[gnu::target("avx2,fma")]] static reg zero() { return _mm256_setzero_ps(); }
@@ -162,7 +162,7 @@ struct avx<float> {
 template <class T, int NR, bool Full, int Regs>
 [[gnu::target("avx2,fma")]] inline void small_gemm_tile(const small_gemm_args<T>& g, index_t i0, index_t j0,
                                                         __m256i m0, __m256i m1) {
-  using V = avx<T>;
+  using V = small_gemm_simd<T>;
   using reg = typename V::reg;
   constexpr int W = V::lanes;
   reg acc0[NR], acc1[NR];
@@ -255,7 +255,7 @@ template <class T, bool Full, int Regs>
 
 template <class T>
 [[gnu::target("avx2,fma")]] inline void small_gemm_avx2(const small_gemm_args<T>& g) {
-  using V = avx<T>;
+  using V = small_gemm_simd<T>;
   constexpr int W = V::lanes, MR = 2 * W;
   const __m256i all = V::mask(W);
   index_t i0 = 0;
