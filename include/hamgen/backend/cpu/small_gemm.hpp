@@ -220,53 +220,63 @@ template <class T, int NR, bool Full, int Regs>
   }
 }
 
-/// One panel of rows across all columns, split into ceil(n / 6) tiles of near-equal width (16
-/// columns as 6 + 5 + 5, not 6 + 6 + 4: every tile keeps enough accumulators to hide FMA latency).
+/// The tile of width nr (1..6) at (i0, j0).
 template <class T, bool Full, int Regs>
-[[gnu::target("avx2,fma")]] inline void small_gemm_row_panel(const small_gemm_args<T>& g, index_t i0,
-                                                             __m256i m0, __m256i m1) {
-  const index_t tiles = (g.n + 5) / 6, base = g.n / tiles, wide = g.n % tiles;
-  index_t j0 = 0;
-  for (index_t t = 0; t < tiles; ++t) {
-    const index_t nr = base + (t < wide ? 1 : 0);
-    switch (nr) {
-    case 6:
-      small_gemm_tile<T, 6, Full, Regs>(g, i0, j0, m0, m1);
-      break;
-    case 5:
-      small_gemm_tile<T, 5, Full, Regs>(g, i0, j0, m0, m1);
-      break;
-    case 4:
-      small_gemm_tile<T, 4, Full, Regs>(g, i0, j0, m0, m1);
-      break;
-    case 3:
-      small_gemm_tile<T, 3, Full, Regs>(g, i0, j0, m0, m1);
-      break;
-    case 2:
-      small_gemm_tile<T, 2, Full, Regs>(g, i0, j0, m0, m1);
-      break;
-    default:
-      small_gemm_tile<T, 1, Full, Regs>(g, i0, j0, m0, m1);
-      break;
-    }
-    j0 += nr;
+[[gnu::target("avx2,fma")]] inline void small_gemm_tile_n(const small_gemm_args<T>& g, index_t i0, index_t j0,
+                                                          index_t nr, __m256i m0, __m256i m1) {
+  switch (nr) {
+  case 6:
+    small_gemm_tile<T, 6, Full, Regs>(g, i0, j0, m0, m1);
+    break;
+  case 5:
+    small_gemm_tile<T, 5, Full, Regs>(g, i0, j0, m0, m1);
+    break;
+  case 4:
+    small_gemm_tile<T, 4, Full, Regs>(g, i0, j0, m0, m1);
+    break;
+  case 3:
+    small_gemm_tile<T, 3, Full, Regs>(g, i0, j0, m0, m1);
+    break;
+  case 2:
+    small_gemm_tile<T, 2, Full, Regs>(g, i0, j0, m0, m1);
+    break;
+  default:
+    small_gemm_tile<T, 1, Full, Regs>(g, i0, j0, m0, m1);
+    break;
   }
 }
 
+/// Every row panel of the columns [j0, j0 + nr): full panels, then the row tail (masked, or one
+/// register wide when it is exactly one register of rows).
 template <class T>
-[[gnu::target("avx2,fma")]] inline void small_gemm_avx2(const small_gemm_args<T>& g) {
+[[gnu::target("avx2,fma")]] inline void small_gemm_column_tile(const small_gemm_args<T>& g, index_t j0,
+                                                               index_t nr) {
   using V = small_gemm_simd<T>;
   constexpr int W = V::lanes, MR = 2 * W;
   const __m256i all = V::mask(W);
   index_t i0 = 0;
-  for (; i0 + MR <= g.m; i0 += MR) small_gemm_row_panel<T, true, 2>(g, i0, all, all);
+  for (; i0 + MR <= g.m; i0 += MR) small_gemm_tile_n<T, true, 2>(g, i0, j0, nr, all, all);
   const index_t r = g.m - i0;
   if (r == W)
-    small_gemm_row_panel<T, true, 1>(g, i0, all, all);
+    small_gemm_tile_n<T, true, 1>(g, i0, j0, nr, all, all);
   else if (r > W)
-    small_gemm_row_panel<T, false, 2>(g, i0, all, V::mask(int(r - W)));
+    small_gemm_tile_n<T, false, 2>(g, i0, j0, nr, all, V::mask(int(r - W)));
   else if (r > 0)
-    small_gemm_row_panel<T, false, 1>(g, i0, V::mask(int(r)), all);
+    small_gemm_tile_n<T, false, 1>(g, i0, j0, nr, V::mask(int(r)), all);
+}
+
+/// Columns in ceil(n / 6) tiles of near-equal width (16 columns as 6 + 5 + 5, not 6 + 6 + 4: every
+/// tile keeps enough accumulators to hide FMA latency). Column tiles outermost: the tile's k x nr
+/// block of B stays in L1 while A streams from L2 (the loads per step are 2 of A against nr of B).
+template <class T>
+[[gnu::target("avx2,fma")]] inline void small_gemm_avx2(const small_gemm_args<T>& g) {
+  const index_t tiles = (g.n + 5) / 6, base = g.n / tiles, wide = g.n % tiles;
+  index_t j0 = 0;
+  for (index_t t = 0; t < tiles; ++t) {
+    const index_t nr = base + (t < wide ? 1 : 0);
+    small_gemm_column_tile(g, j0, nr);
+    j0 += nr;
+  }
 }
 
 #endif // HAMGEN_SMALL_GEMM_AVX2
@@ -295,7 +305,11 @@ void small_gemm(const small_gemm_args<T>& g) {
 #ifdef HAMGEN_SMALL_GEMM_AVX2
   // Long inner dimensions (a weight gradient over a large batch) and many columns (a large batch)
   // amortise Eigen's packing.
-  if (g.k <= small_gemm_max_unpacked && g.n <= small_gemm_max_unpacked && detail::cpu_has_avx2_fma()) {
+  // (double keeps the unpacked kernel for many columns: 8 x 6 tiles beat Eigen's there, 16 x 6 float
+  // tiles do not)
+  const bool unpacked =
+      g.k <= small_gemm_max_unpacked && (g.n <= small_gemm_max_unpacked || std::is_same_v<T, double>);
+  if (unpacked && detail::cpu_has_avx2_fma()) {
     detail::small_gemm_avx2(g);
     return;
   }
