@@ -87,8 +87,9 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 /// - dot for A B^T when min(m, n) <= 96 and k spans >= 2 KiB (k >= 512 floats or 256 doubles:
 ///   shorter rows leave too few vector steps per tile to pay for the horizontal reductions; a
 ///   Linear layer's forward at a small batch);
-/// - packed for op(B) = B when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
-///   layer at a small batch: Eigen would pack the whole B on every call);
+/// - packed for op(B) = B in double when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a
+///   large layer at a small batch: Eigen would pack the whole B on every call; in float it only tied
+///   Eigen);
 /// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, B small enough to stay in cache
 ///   (Eigen measured as fast), the weight gradient dy^T x (k = batch: the packed kernel is faster
 ///   on a warm C, but inside the mlp_bn training step, where the 32 MiB C is freshly mapped
@@ -102,7 +103,9 @@ gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int
   }
   if (!trans_b) {
     const bool big_b = k * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
-    return m <= 96 && big_b ? gemm_kernel::packed : gemm_kernel::eigen;
+    // float: packed only tied Eigen on the 4096 -> 2048 input gradient and its ~256 KiB block
+    // buffer put the mlp_bn step's peak heap above torch's, so float stays on Eigen
+    return m <= 96 && big_b && sizeof(T) == 8 ? gemm_kernel::packed : gemm_kernel::eigen;
   }
   return gemm_kernel::eigen;
 }
