@@ -66,7 +66,9 @@ public:
 
   // ---- fused kernels (state is [2n x B], column-major, q rows first) ----
   void prepare(cache& c, Eigen::Index batch, part) const { c.resize(net.options(), batch, true); }
-  /// Column-major weight copies for a cache's wcol (both parts evaluate the same net).
+  /// Both parts evaluate the same net: one set of packed weights serves kicks and drifts.
+  static constexpr bool one_net_for_both_parts = true;
+  /// Column-major weight copies for a cache's wcol.
   void pack_weights(std::vector<detail::mat<T>>& w, part) const { detail::mlp_kernels<T>::pack(net, w); }
   template <class S, class G>
   void grad_part(cache& c, const S& state, part w, G&& g) const {
@@ -108,6 +110,7 @@ public:
   void prepare(cache& c, Eigen::Index batch, part w) const {
     c.resize((w == part::q ? potential : kinetic).options(), batch, true);
   }
+  static constexpr bool one_net_for_both_parts = false;
   /// Column-major weight copies for a cache's wcol: V's for part::q, T's for part::p.
   void pack_weights(std::vector<detail::mat<T>>& w, part p) const {
     detail::mlp_kernels<T>::pack(p == part::q ? potential : kinetic, w);

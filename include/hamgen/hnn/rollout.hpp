@@ -81,7 +81,7 @@ public:
     used_ = 0;
     // the weights are fixed for this forward and its backward: column-major copies once per call
     h.pack_weights(packs_[0], part::q);
-    h.pack_weights(packs_[1], part::p);
+    if constexpr (!H::one_net_for_both_parts) h.pack_weights(packs_[1], part::p);
     cur_.resize(d, B_);
     for (Eigen::Index b = 0; b < B_; ++b)
       for (Eigen::Index i = 0; i < n_; ++i) {
@@ -179,7 +179,7 @@ private:
     }
     parts_[e] = w;
     h.prepare(caches_[e], B_, w);
-    caches_[e].wcol = &packs_[w == part::q ? 0 : 1];
+    caches_[e].wcol = &packs_[w == part::q || H::one_net_for_both_parts ? 0 : 1];
     g_[e].resize(n_, B_);
     h.grad_part(caches_[e], cur_, w, g_[e]);
     ops_.push_back({op_kind::eval, int(e), 0, 0});
@@ -195,7 +195,8 @@ private:
   std::vector<mat> g_, gbar_;
   std::vector<part> parts_;
   detail::mlp_scratch<T> scratch_;
-  std::vector<mat> packs_[2]; ///< column-major weights of the nets evaluated for part q / part p
+  std::vector<mat> packs_[2]; ///< column-major weights of the nets evaluated for part q / part p (one
+                              ///< set when H evaluates the same net for both)
 };
 
 template <class T>

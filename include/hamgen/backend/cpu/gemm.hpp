@@ -41,16 +41,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include <hamgen/backend/cpu/simd.hpp>
+
 // HAMGEN_GEMM_X86_SIMD = 0 (set before including) compiles the Eigen path only.
 #ifndef HAMGEN_GEMM_X86_SIMD
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define HAMGEN_GEMM_X86_SIMD 1
-#else
-#define HAMGEN_GEMM_X86_SIMD 0
-#endif
-#endif
-#if HAMGEN_GEMM_X86_SIMD
-#include <immintrin.h>
+#define HAMGEN_GEMM_X86_SIMD HAMGEN_X86_SIMD
 #endif
 
 namespace hamgen::backend::cpu {
@@ -61,8 +56,7 @@ enum class gemm_kernel { automatic, eigen, dot, packed };
 /// Whether this CPU runs the AVX2+FMA kernels (dot, packed).
 inline bool gemm_simd_available() {
 #if HAMGEN_GEMM_X86_SIMD
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok;
+  return simd_avx2_fma_available();
 #else
   return false;
 #endif
@@ -155,56 +149,6 @@ inline void update(T& c, T s, T alpha, T beta) {
 }
 
 #if HAMGEN_GEMM_X86_SIMD
-#define HAMGEN_SIMD_FN [[gnu::target("avx2,fma"), gnu::always_inline]] inline
-
-template <class T>
-struct avx;
-
-template <>
-struct avx<float> {
-  using vec = __m256;
-  static constexpr int lanes = 8;
-  HAMGEN_SIMD_FN static vec zero() { return _mm256_setzero_ps(); }
-  HAMGEN_SIMD_FN static vec load(const float* p) { return _mm256_loadu_ps(p); }
-  HAMGEN_SIMD_FN static vec bcast(const float* p) { return _mm256_broadcast_ss(p); }
-  HAMGEN_SIMD_FN static vec set1(float x) { return _mm256_set1_ps(x); }
-  HAMGEN_SIMD_FN static void store(float* p, vec v) { _mm256_storeu_ps(p, v); }
-  HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
-  HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
-  /// out[j] = sum of the lanes of v[j], j < 4.
-  HAMGEN_SIMD_FN static void hsum4(vec v0, vec v1, vec v2, vec v3, float* out) {
-    const vec t = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
-    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
-  }
-  HAMGEN_SIMD_FN static float hsum(vec v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-  }
-};
-
-template <>
-struct avx<double> {
-  using vec = __m256d;
-  static constexpr int lanes = 4;
-  HAMGEN_SIMD_FN static vec zero() { return _mm256_setzero_pd(); }
-  HAMGEN_SIMD_FN static vec load(const double* p) { return _mm256_loadu_pd(p); }
-  HAMGEN_SIMD_FN static vec bcast(const double* p) { return _mm256_broadcast_sd(p); }
-  HAMGEN_SIMD_FN static vec set1(double x) { return _mm256_set1_pd(x); }
-  HAMGEN_SIMD_FN static void store(double* p, vec v) { _mm256_storeu_pd(p, v); }
-  HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_pd(a, b, c); }
-  HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
-  HAMGEN_SIMD_FN static void hsum4(vec v0, vec v1, vec v2, vec v3, double* out) {
-    const vec t0 = _mm256_hadd_pd(v0, v1), t1 = _mm256_hadd_pd(v2, v3);
-    _mm256_storeu_pd(
-        out, _mm256_add_pd(_mm256_permute2f128_pd(t0, t1, 0x20), _mm256_permute2f128_pd(t0, t1, 0x31)));
-  }
-  HAMGEN_SIMD_FN static double hsum(vec v) {
-    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
-    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
-  }
-};
 
 /// A run of cache lines to prefetch while a tile computes: lines [first, first + count) of a
 /// block of rows (row r starts at base + r * ld, row_lines lines per row), issued a few per
@@ -547,7 +491,6 @@ void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T
     }
   }
 }
-#undef HAMGEN_SIMD_FN
 #endif // HAMGEN_GEMM_X86_SIMD
 
 /// Serial product on one block with the given kernel (k >= 1, kernel supported).

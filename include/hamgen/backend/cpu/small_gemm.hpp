@@ -23,11 +23,7 @@
 #include <Eigen/Core>
 
 #include <hamgen/backend/cpu/parallel.hpp>
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define HAMGEN_SMALL_GEMM_AVX2 1
-#endif
+#include <hamgen/backend/cpu/simd.hpp>
 
 namespace hamgen::backend::cpu {
 
@@ -100,70 +96,14 @@ void small_gemm_eigen(const small_gemm_args<T>& g) {
   }
 }
 
-#ifdef HAMGEN_SMALL_GEMM_AVX2
-
-inline bool cpu_has_avx2_fma() noexcept {
-  static const bool v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return v;
-}
-
-template <class T>
-struct small_gemm_simd;
-template <>
-struct small_gemm_simd<double> {
-  using reg = __m256d;
-  static constexpr int lanes = 4;
-  [[gnu::target("avx2,fma")]] static reg zero() { return _mm256_setzero_pd(); }
-  [[gnu::target("avx2,fma")]] static reg load(const double* p) { return _mm256_loadu_pd(p); }
-  [[gnu::target("avx2,fma")]] static reg mload(const double* p, __m256i m) {
-    return _mm256_maskload_pd(p, m);
-  }
-  [[gnu::target("avx2,fma")]] static void store(double* p, reg v) { _mm256_storeu_pd(p, v); }
-  [[gnu::target("avx2,fma")]] static void mstore(double* p, __m256i m, reg v) {
-    _mm256_maskstore_pd(p, m, v);
-  }
-  [[gnu::target("avx2,fma")]] static reg bcast(const double* p) { return _mm256_broadcast_sd(p); }
-  [[gnu::target("avx2,fma")]] static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
-  [[gnu::target("avx2,fma")]] static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
-  [[gnu::target("avx2,fma")]] static reg max0(reg a) { return _mm256_max_pd(a, _mm256_setzero_pd()); }
-  /// [g > 0] ? v : 0
-  [[gnu::target("avx2,fma")]] static reg gate(reg g, reg v) {
-    return _mm256_and_pd(_mm256_cmp_pd(g, _mm256_setzero_pd(), _CMP_GT_OQ), v);
-  }
-  /// mask of the first `c` lanes (0 ≤ c ≤ 4)
-  [[gnu::target("avx2,fma")]] static __m256i mask(int c) {
-    alignas(32) static const std::int64_t tbl[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tbl + 4 - c));
-  }
-};
-template <>
-struct small_gemm_simd<float> {
-  using reg = __m256;
-  static constexpr int lanes = 8;
-  [[gnu::target("avx2,fma")]] static reg zero() { return _mm256_setzero_ps(); }
-  [[gnu::target("avx2,fma")]] static reg load(const float* p) { return _mm256_loadu_ps(p); }
-  [[gnu::target("avx2,fma")]] static reg mload(const float* p, __m256i m) { return _mm256_maskload_ps(p, m); }
-  [[gnu::target("avx2,fma")]] static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
-  [[gnu::target("avx2,fma")]] static void mstore(float* p, __m256i m, reg v) { _mm256_maskstore_ps(p, m, v); }
-  [[gnu::target("avx2,fma")]] static reg bcast(const float* p) { return _mm256_broadcast_ss(p); }
-  [[gnu::target("avx2,fma")]] static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
-  [[gnu::target("avx2,fma")]] static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
-  [[gnu::target("avx2,fma")]] static reg max0(reg a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
-  [[gnu::target("avx2,fma")]] static reg gate(reg g, reg v) {
-    return _mm256_and_ps(_mm256_cmp_ps(g, _mm256_setzero_ps(), _CMP_GT_OQ), v);
-  }
-  [[gnu::target("avx2,fma")]] static __m256i mask(int c) {
-    alignas(32) static const std::int32_t tbl[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tbl + 8 - c));
-  }
-};
+#if HAMGEN_X86_SIMD
 
 /// One (Regs·lanes) x NR tile of C. Full: all rows exist (no masks); Regs = 1 for short row tails.
 template <class T, int NR, bool Full, int Regs>
 [[gnu::target("avx2,fma")]] inline void small_gemm_tile(const small_gemm_args<T>& g, index_t i0, index_t j0,
                                                         __m256i m0, __m256i m1) {
-  using V = small_gemm_simd<T>;
-  using reg = typename V::reg;
+  using V = avx<T>;
+  using reg = typename V::vec;
   constexpr int W = V::lanes;
   reg acc0[NR], acc1[NR];
   if (g.init == small_gemm_init::row_bias) {
@@ -190,8 +130,8 @@ template <class T, int NR, bool Full, int Regs>
 #pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) {
       const reg bj = V::bcast(bp + j * bc);
-      acc0[j] = V::fma(a0, bj, acc0[j]);
-      if constexpr (Regs == 2) acc1[j] = V::fma(a1, bj, acc1[j]);
+      acc0[j] = V::fmadd(a0, bj, acc0[j]);
+      if constexpr (Regs == 2) acc1[j] = V::fmadd(a1, bj, acc1[j]);
     }
   }
 #pragma GCC unroll 8
@@ -251,7 +191,7 @@ template <class T, bool Full, int Regs>
 template <class T>
 [[gnu::target("avx2,fma")]] inline void small_gemm_column_tile(const small_gemm_args<T>& g, index_t j0,
                                                                index_t nr) {
-  using V = small_gemm_simd<T>;
+  using V = avx<T>;
   constexpr int W = V::lanes, MR = 2 * W;
   const __m256i all = V::mask(W);
   index_t i0 = 0;
@@ -279,7 +219,7 @@ template <class T>
   }
 }
 
-#endif // HAMGEN_SMALL_GEMM_AVX2
+#endif // HAMGEN_X86_SIMD
 
 } // namespace detail
 
@@ -289,8 +229,8 @@ inline constexpr index_t small_gemm_max_unpacked = 128;
 
 /// Whether small_gemm runs the AVX2/FMA kernel on this CPU (else Eigen).
 inline bool small_gemm_vectorized() noexcept {
-#ifdef HAMGEN_SMALL_GEMM_AVX2
-  return detail::cpu_has_avx2_fma();
+#if HAMGEN_X86_SIMD
+  return simd_avx2_fma_available();
 #else
   return false;
 #endif
@@ -302,14 +242,14 @@ void small_gemm(const small_gemm_args<T>& g) {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
                 "small_gemm: T must be float or double");
   if (g.m <= 0 || g.n <= 0) return;
-#ifdef HAMGEN_SMALL_GEMM_AVX2
+#if HAMGEN_X86_SIMD
   // Long inner dimensions (a weight gradient over a large batch) and many columns (a large batch)
   // amortise Eigen's packing.
   // (double keeps the unpacked kernel for many columns: 8 x 6 tiles beat Eigen's there, 16 x 6 float
   // tiles do not)
   const bool unpacked =
       g.k <= small_gemm_max_unpacked && (g.n <= small_gemm_max_unpacked || std::is_same_v<T, double>);
-  if (unpacked && detail::cpu_has_avx2_fma()) {
+  if (unpacked && simd_avx2_fma_available()) {
     detail::small_gemm_avx2(g);
     return;
   }

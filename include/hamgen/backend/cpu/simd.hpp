@@ -1,0 +1,122 @@
+// hamgen/backend/cpu/simd.hpp
+//
+// Represents: the AVX2/FMA vocabulary of the CPU kernels (gemm.hpp's dot and packed kernels,
+//             small_gemm.hpp): detail::avx<T> for T = float (8 lanes) and double (4 lanes) with
+//             loads, masked loads/stores, broadcasts, fused multiply-adds, the ReLU / gate blends and
+//             horizontal sums, and the one run-time check of whether this CPU has AVX2 and FMA.
+// Requires:   HAMGEN_X86_SIMD (default: 1 on x86 with GCC or Clang; define it 0 before including to
+//             compile the portable paths only). The traits are compiled for AVX2+FMA through function
+//             target attributes, so they may only be called from functions with the same target,
+//             after simd_avx2_fma_available() returned true.
+// Ensures:    binaries built for baseline x86-64 still use the AVX2 kernels where the CPU has them.
+#pragma once
+
+#include <cstdint>
+
+#ifndef HAMGEN_X86_SIMD
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define HAMGEN_X86_SIMD 1
+#else
+#define HAMGEN_X86_SIMD 0
+#endif
+#endif
+#if HAMGEN_X86_SIMD
+#include <immintrin.h>
+#endif
+
+namespace hamgen::backend::cpu {
+
+/// Whether this CPU runs the AVX2+FMA kernels (always false when HAMGEN_X86_SIMD is 0).
+inline bool simd_avx2_fma_available() noexcept {
+#if HAMGEN_X86_SIMD
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+#else
+  return false;
+#endif
+}
+
+#if HAMGEN_X86_SIMD
+#define HAMGEN_SIMD_FN [[gnu::target("avx2,fma"), gnu::always_inline]] inline
+
+namespace detail {
+
+template <class T>
+struct avx;
+
+template <>
+struct avx<float> {
+  using vec = __m256;
+  static constexpr int lanes = 8;
+  HAMGEN_SIMD_FN static vec zero() { return _mm256_setzero_ps(); }
+  HAMGEN_SIMD_FN static vec load(const float* p) { return _mm256_loadu_ps(p); }
+  HAMGEN_SIMD_FN static vec mload(const float* p, __m256i m) { return _mm256_maskload_ps(p, m); }
+  HAMGEN_SIMD_FN static vec bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  HAMGEN_SIMD_FN static vec set1(float x) { return _mm256_set1_ps(x); }
+  HAMGEN_SIMD_FN static void store(float* p, vec v) { _mm256_storeu_ps(p, v); }
+  HAMGEN_SIMD_FN static void mstore(float* p, __m256i m, vec v) { _mm256_maskstore_ps(p, m, v); }
+  HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
+  HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
+  HAMGEN_SIMD_FN static vec add(vec a, vec b) { return _mm256_add_ps(a, b); }
+  HAMGEN_SIMD_FN static vec max0(vec a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
+  /// [g > 0] ? v : 0
+  HAMGEN_SIMD_FN static vec gate(vec g, vec v) {
+    return _mm256_and_ps(_mm256_cmp_ps(g, _mm256_setzero_ps(), _CMP_GT_OQ), v);
+  }
+  /// Mask of the first c lanes (0 ≤ c ≤ 8).
+  HAMGEN_SIMD_FN static __m256i mask(int c) {
+    alignas(32) static const std::int32_t tbl[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tbl + 8 - c));
+  }
+  /// out[j] = sum of the lanes of v[j], j < 4.
+  HAMGEN_SIMD_FN static void hsum4(vec v0, vec v1, vec v2, vec v3, float* out) {
+    const vec t = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
+  }
+  HAMGEN_SIMD_FN static float hsum(vec v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+};
+
+template <>
+struct avx<double> {
+  using vec = __m256d;
+  static constexpr int lanes = 4;
+  HAMGEN_SIMD_FN static vec zero() { return _mm256_setzero_pd(); }
+  HAMGEN_SIMD_FN static vec load(const double* p) { return _mm256_loadu_pd(p); }
+  HAMGEN_SIMD_FN static vec mload(const double* p, __m256i m) { return _mm256_maskload_pd(p, m); }
+  HAMGEN_SIMD_FN static vec bcast(const double* p) { return _mm256_broadcast_sd(p); }
+  HAMGEN_SIMD_FN static vec set1(double x) { return _mm256_set1_pd(x); }
+  HAMGEN_SIMD_FN static void store(double* p, vec v) { _mm256_storeu_pd(p, v); }
+  HAMGEN_SIMD_FN static void mstore(double* p, __m256i m, vec v) { _mm256_maskstore_pd(p, m, v); }
+  HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_pd(a, b, c); }
+  HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
+  HAMGEN_SIMD_FN static vec add(vec a, vec b) { return _mm256_add_pd(a, b); }
+  HAMGEN_SIMD_FN static vec max0(vec a) { return _mm256_max_pd(a, _mm256_setzero_pd()); }
+  /// [g > 0] ? v : 0
+  HAMGEN_SIMD_FN static vec gate(vec g, vec v) {
+    return _mm256_and_pd(_mm256_cmp_pd(g, _mm256_setzero_pd(), _CMP_GT_OQ), v);
+  }
+  /// Mask of the first c lanes (0 ≤ c ≤ 4).
+  HAMGEN_SIMD_FN static __m256i mask(int c) {
+    alignas(32) static const std::int64_t tbl[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tbl + 4 - c));
+  }
+  HAMGEN_SIMD_FN static void hsum4(vec v0, vec v1, vec v2, vec v3, double* out) {
+    const vec t0 = _mm256_hadd_pd(v0, v1), t1 = _mm256_hadd_pd(v2, v3);
+    _mm256_storeu_pd(
+        out, _mm256_add_pd(_mm256_permute2f128_pd(t0, t1, 0x20), _mm256_permute2f128_pd(t0, t1, 0x31)));
+  }
+  HAMGEN_SIMD_FN static double hsum(vec v) {
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+  }
+};
+
+} // namespace detail
+#endif // HAMGEN_X86_SIMD
+
+} // namespace hamgen::backend::cpu
