@@ -128,15 +128,17 @@ void check_case(cpu::gemm_kernel kern, bool ta, bool tb, const gemm_case& g, T a
 }
 
 // Edge shapes for the 3 x 4 dot tile, the 6 x 2-vector packed tile and their blockings: sizes
-// that are not multiples of the tiles or of the vector width, k-blocks (dot: kc up to 2048,
-// packed: kc = 256), several nc blocks of B (packed: 256 KiB per block) and several row blocks
-// of A (packed: 1020 rows).
+// that are not multiples of the tiles or of the vector width, k-blocks (dot: kc up to 2048;
+// packed with few rows (m <= 96): kc = 256 float / 192 double, less for m > 32, 4-panel column
+// blocks whose last panel is partial; packed with more rows: kc = 128), several nc blocks of B
+// (256 KiB per block) and several row blocks of A (1020 rows).
 const gemm_case edge_cases[] = {{1, 1, 1, 0, 0, 0},     {2, 3, 5, 1, 2, 3},     {3, 4, 8, 0, 0, 0},
                                 {5, 7, 3, 2, 1, 3},     {4, 5, 9, 3, 0, 1},     {6, 16, 16, 0, 0, 0},
                                 {7, 17, 33, 1, 1, 1},   {12, 32, 64, 0, 0, 0},  {13, 31, 257, 5, 3, 2},
                                 {25, 70, 130, 1, 7, 5}, {24, 40, 300, 0, 0, 0}, {3, 5, 2100, 1, 1, 1},
                                 {2, 9, 4200, 0, 3, 0},  {7, 300, 600, 3, 2, 1}, {130, 20, 9, 2, 2, 2},
-                                {1030, 11, 7, 1, 0, 3}, {9, 1100, 70, 0, 5, 0}, {1100, 9, 70, 1, 0, 2}};
+                                {1030, 11, 7, 1, 0, 3}, {9, 1100, 70, 0, 5, 0}, {1100, 9, 70, 1, 0, 2},
+                                {90, 70, 300, 1, 2, 3}, {96, 33, 200, 0, 0, 0}, {97, 40, 20, 0, 1, 0}};
 
 template <class T>
 void check_kernel(cpu::gemm_kernel kern) {
@@ -177,7 +179,7 @@ TEMPLATE_TEST_CASE("every gemm kernel matches a long-double triple loop on edge 
 
 TEMPLATE_TEST_CASE("the packed kernel on a large C and a deep, wide B", "[backend][gemm]", float, double) {
   // a rank-5 update writing 8 MiB (rows 32-byte aligned or not: ldc = n + 1), and m = 24 against
-  // a B of several 128-deep, ~256 KiB blocks (the shape of a Linear layer's input gradient)
+  // a B of several k-slices and column blocks (the shape of a Linear layer's input gradient)
   cpu::set_num_threads(1);
   const long n = 8 * 1024 * 1024 / (1024 * long(sizeof(TestType)));
   check_case<TestType>(cpu::gemm_kernel::packed, true, false, gemm_case{1024, n, 5, 0, 0, 1}, TestType(1),
@@ -194,7 +196,7 @@ TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a smal
   }
   // y = x W^T, dx = dy W, dW = dy^T x for Linear 4096 -> 2048 at batch 24
   CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::dot);
-  CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
   CHECK(cpu::gemm_kernel_for<float>(true, false, 2048, 4096, 24) == cpu::gemm_kernel::eigen);
   // Linear 256 -> 4096: rows of 256 floats are too short for the dot kernel; the 4 MiB weight stays
   // in cache, Eigen is as fast for dx = dy W

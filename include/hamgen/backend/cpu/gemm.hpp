@@ -17,13 +17,16 @@
 //               the small operand's block (~96 KiB) stays in L2; each tile prefetches a slice of
 //               the next big-operand rows.
 //             - packed (op(B) = B with m <= 96 and B >= 8 MiB, e.g. the input gradient dy W of a
-//               large layer at a small batch, where Eigen packs the whole B on every call): B is
-//               packed in ~256 KiB blocks (<= 128 deep, rows read sequentially, panels padded
-//               against L1 set conflicts) into 2-vector-wide panels and op(A) into 6-row panels; a
-//               6 x 2-vector register tile of fused multiply-adds (the layout of Goto and van de
-//               Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3), 2008);
-//               the tiles of one block prefetch the next B block a slice each. Forced with
-//               gemm(gemm_kernel::packed, ...) it also serves any other op(B) = B shape.
+//               large layer at a small batch, where Eigen packs the whole B on every call): a 6 x
+//               2-vector register tile of fused multiply-adds over 6-row panels of op(A) and
+//               2-vector-wide panels of B (the layout of Goto and van de Geijn, "Anatomy of
+//               high-performance matrix multiplication", ACM TOMS 34(3), 2008). With m <= 96, B
+//               streams from memory once in L1-sized blocks (<= 256 deep, 4 panels wide) that the
+//               first row tile packs as it multiplies, op(A) is packed per k-slice, both on the
+//               stack; with more rows, B is packed in ~256 KiB blocks (<= 128 deep, panels padded
+//               against L1 set conflicts). Either way the tiles of one block prefetch the next B
+//               block a slice each. Forced with gemm(gemm_kernel::packed, ...) it also serves any
+//               other op(B) = B shape.
 //             The dot and packed kernels are compiled for AVX2+FMA through function target
 //             attributes and run only when __builtin_cpu_supports reports both, so binaries built
 //             for baseline x86-64 use them too. When m*n*k is large (>= 2^20 multiply-adds) the
@@ -53,6 +56,10 @@ namespace hamgen::backend::cpu {
 /// The kernels gemm can run; automatic lets gemm_kernel_for choose by shape.
 enum class gemm_kernel { automatic, eigen, dot, packed };
 
+/// Rows of op(A) up to which the packed kernel takes its few-rows path (B streamed once in
+/// L1-sized blocks, buffers on the stack) and gemm_kernel_for chooses it for a large B.
+inline constexpr index_t packed_few_rows = 96;
+
 /// Whether this CPU runs the AVX2+FMA kernels (dot, packed).
 inline bool gemm_simd_available() {
 #if HAMGEN_GEMM_X86_SIMD
@@ -81,9 +88,8 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 /// - dot for A B^T when min(m, n) <= 96 and k spans >= 2 KiB (k >= 512 floats or 256 doubles:
 ///   shorter rows leave too few vector steps per tile to pay for the horizontal reductions; a
 ///   Linear layer's forward at a small batch);
-/// - packed for op(B) = B in double when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a
-///   large layer at a small batch: Eigen would pack the whole B on every call; in float it only tied
-///   Eigen);
+/// - packed for op(B) = B when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
+///   layer at a small batch: Eigen would pack the whole B on every call);
 /// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, B small enough to stay in cache
 ///   (Eigen measured as fast), the weight gradient dy^T x (k = batch: the packed kernel is faster
 ///   on a warm C, but inside the mlp_bn training step, where the 32 MiB C is freshly mapped
@@ -97,9 +103,7 @@ gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int
   }
   if (!trans_b) {
     const bool big_b = k * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
-    // float: packed only tied Eigen on the 4096 -> 2048 input gradient and its ~256 KiB block
-    // buffer put the mlp_bn step's peak heap above torch's, so float stays on Eigen
-    return m <= 96 && big_b && sizeof(T) == 8 ? gemm_kernel::packed : gemm_kernel::eigen;
+    return m <= packed_few_rows && big_b ? gemm_kernel::packed : gemm_kernel::eigen;
   }
   return gemm_kernel::eigen;
 }
@@ -380,10 +384,13 @@ void pack_b(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0, index_t
 }
 
 /// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C,
-/// prefetching pf on the way.
-template <class T>
-[[gnu::target("avx2,fma")]] void packed_tile(index_t kc, const T* ap, const T* bp, T* c, index_t ldc, T alpha,
-                                             T beta, int mr, int nr, const prefetch_run<T>& pf) {
+/// prefetching pf on the way. With Fuse, the B panel is not packed yet: each step reads a full
+/// row of NR elements of B at src + p * ldb and stores it into the panel bp as it multiplies
+/// (the first row tile packs the panel the other row tiles read; requires nr == NR).
+template <class T, bool Fuse = false>
+[[gnu::target("avx2,fma")]] void packed_tile(index_t kc, const T* ap, T* bp, T* c, index_t ldc, T alpha,
+                                             T beta, int mr, int nr, const prefetch_run<T>& pf,
+                                             const T* src = nullptr, index_t ldb = 0) {
   using S = avx<T>;
   using V = typename S::vec;
   constexpr int L = S::lanes, MR = packed_mr, NR = packed_nr<T>;
@@ -394,7 +401,16 @@ template <class T>
   const index_t per_iter = (cur.left + kc - 1) / kc;
   for (index_t p = 0; p < kc; ++p) {
     cur.next(per_iter);
-    const V b0 = S::load(bp + p * NR), b1 = S::load(bp + p * NR + L);
+    V b0, b1;
+    if constexpr (Fuse) {
+      b0 = S::load(src + p * ldb);
+      b1 = S::load(src + p * ldb + L);
+      S::store(bp + p * NR, b0);
+      S::store(bp + p * NR + L, b1);
+    } else {
+      b0 = S::load(bp + p * NR);
+      b1 = S::load(bp + p * NR + L);
+    }
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       const V av = S::bcast(ap + p * MR + i);
@@ -433,6 +449,63 @@ template <class T>
     for (int j = 0; j < nr; ++j) update(c[i * ldc + j], t[i * NR + j], alpha, beta);
 }
 
+/// The packed kernel for few rows of op(A) (m <= 96, e.g. the input gradient dy W of a Linear
+/// layer at a small batch). B streams from memory once, in blocks of kc rows x 4 panels (64
+/// float or 32 double columns) that live in L1 while all row tiles use them; op(A) is packed
+/// once per kc-deep slice. Nothing is packed ahead: the first row tile of a panel reads the B
+/// rows where they are and writes the panel as it multiplies, and every tile of a block
+/// prefetches a slice of the next block. Both buffers live on the stack (<= 48 KiB + 64 KiB), so
+/// the kernel adds nothing to the heap.
+template <class T>
+void packed_gemm_few_rows(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda,
+                          const T* b, index_t ldb, T beta, T* c, index_t ldc) {
+  constexpr int MR = packed_mr, NR = packed_nr<T>;
+  constexpr index_t a_elems = index_t{48} * 1024 / index_t(sizeof(T)); // op(A) slice: 48 KiB
+  constexpr index_t kc_cap = sizeof(T) == 4 ? 256 : 192;               // measured best (24 rows)
+  constexpr index_t panels = 4, cb = panels * NR;
+  const index_t m_pad = (m + MR - 1) / MR * MR;
+  const index_t kc_max = std::min(k, std::max<index_t>(8, std::min(kc_cap, a_elems / m_pad / 8 * 8)));
+  alignas(64) T ap[a_elems];
+  alignas(64) T bp[panels * b_panel_stride<T>(kc_cap)];
+  constexpr index_t line = prefetch_run<T>::line;
+  for (index_t p0 = 0; p0 < k; p0 += kc_max) {
+    const index_t kc = std::min(kc_max, k - p0);
+    const T bt = p0 == 0 ? beta : T(1);
+    pack_a(trans_a, a, lda, 0, m, p0, kc, ap);
+    for (index_t j0 = 0; j0 < n; j0 += cb) {
+      const index_t nc = std::min(cb, n - j0), full = nc / NR, ps = b_panel_stride<T>(kc);
+      // a partial last panel is packed ahead (zero-padded); full panels are packed by their first tile
+      if (full * NR < nc) pack_b(b, ldb, j0 + full * NR, nc - full * NR, p0, kc, bp + full * ps);
+      // the next block: the next columns of this slice, or the first columns of the next slice
+      index_t nj0 = j0 + nc, np0 = p0;
+      if (nj0 >= n) {
+        nj0 = 0;
+        np0 = p0 + kc;
+      }
+      const bool has_next = np0 < k;
+      const index_t nnc = has_next ? std::min(cb, n - nj0) : 0,
+                    nkc = has_next ? std::min(kc_max, k - np0) : 0;
+      const index_t row_lines = (nnc + line - 1) / line;
+      const prefetch_run<T> pf{has_next ? b + np0 * ldb + nj0 : nullptr, ldb, row_lines, 0, 0};
+      const index_t tiles = (m_pad / MR) * ((nc + NR - 1) / NR);
+      index_t t = 0;
+      for (index_t jr = 0; jr < nc; jr += NR) {
+        T* panel = bp + jr / NR * ps;
+        const int nr = int(std::min<index_t>(NR, nc - jr));
+        for (index_t ir = 0; ir < m; ir += MR, ++t) {
+          const int mr = int(std::min<index_t>(MR, m - ir));
+          const auto pft = pf.slice(t, tiles, row_lines * nkc);
+          if (ir == 0 && nr == NR)
+            packed_tile<T, true>(kc, ap, panel, c + j0 + jr, ldc, alpha, bt, mr, nr, pft,
+                                 b + p0 * ldb + j0 + jr, ldb);
+          else
+            packed_tile(kc, ap + ir * kc, panel, c + ir * ldc + j0 + jr, ldc, alpha, bt, mr, nr, pft);
+        }
+      }
+    }
+  }
+}
+
 /// Serial packed kernel on one block (k >= 1): for each (kc x nc) block of B (packed once, ~256
 /// KiB) and op(A)'s rows (packed per k-block, up to 1020 at a time), sweep 6-row tiles across
 /// the B block; while one block is computed, its tiles prefetch the next B block a slice each,
@@ -441,6 +514,8 @@ template <class T>
 template <class T>
 void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b,
                  index_t ldb, T beta, T* c, index_t ldc) {
+  if (m <= packed_few_rows)
+    return packed_gemm_few_rows(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   constexpr int MR = packed_mr, NR = packed_nr<T>;
   // B block of ~256 KiB (half of a 512 KiB L2) and at most 128 deep; few rows (<= 48) sweep
   // each B panel with all row tiles while it sits in L1.
