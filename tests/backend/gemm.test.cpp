@@ -130,8 +130,8 @@ void check_case(cpu::gemm_kernel kern, bool ta, bool tb, const gemm_case& g, T a
 // Edge shapes for the 3 x 4 dot tile, the 6 x 2-vector packed tile and their blockings: sizes
 // that are not multiples of the tiles or of the vector width, k-blocks (dot: kc up to 2048;
 // packed with few rows (m <= 96): kc = 256 float / 192 double, less for m > 32, 4-panel column
-// blocks whose last panel is partial; packed with more rows: kc = 128), several nc blocks of B
-// (256 KiB per block) and several row blocks of A (1020 rows).
+// blocks whose last panel is partial; packed with more rows: shallow (k <= 64) or kc = 128), several nc
+// blocks of B (256 KiB per block) and several row blocks of A (1020 rows).
 const gemm_case edge_cases[] = {{1, 1, 1, 0, 0, 0},     {2, 3, 5, 1, 2, 3},     {3, 4, 8, 0, 0, 0},
                                 {5, 7, 3, 2, 1, 3},     {4, 5, 9, 3, 0, 1},     {6, 16, 16, 0, 0, 0},
                                 {7, 17, 33, 1, 1, 1},   {12, 32, 64, 0, 0, 0},  {13, 31, 257, 5, 3, 2},
@@ -197,7 +197,10 @@ TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a smal
   // y = x W^T, dx = dy W, dW = dy^T x for Linear 4096 -> 2048 at batch 24
   CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::dot);
   CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
-  CHECK(cpu::gemm_kernel_for<float>(true, false, 2048, 4096, 24) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<float>(true, false, 2048, 4096, 24) == cpu::gemm_kernel::packed);
+  // Linear 256 -> 4096's weight gradient: a 4 MiB float C stays on Eigen, the 8 MiB double one not
+  CHECK(cpu::gemm_kernel_for<float>(true, false, 4096, 256, 24) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<double>(true, false, 4096, 256, 24) == cpu::gemm_kernel::packed);
   // Linear 256 -> 4096: rows of 256 floats are too short for the dot kernel; the 4 MiB weight stays
   // in cache, Eigen is as fast for dx = dy W
   CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 4096, 256) == cpu::gemm_kernel::eigen);

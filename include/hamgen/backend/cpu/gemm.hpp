@@ -59,6 +59,9 @@ enum class gemm_kernel { automatic, eigen, dot, packed };
 /// Rows of op(A) up to which the packed kernel takes its few-rows path (B streamed once in
 /// L1-sized blocks, buffers on the stack) and gemm_kernel_for chooses it for a large B.
 inline constexpr index_t packed_few_rows = 96;
+/// Depth up to which the packed kernel (with more rows) takes its shallow path (each row tile
+/// sweeps all of C once, B read in place).
+inline constexpr index_t packed_shallow_k = 64;
 
 /// Whether this CPU runs the AVX2+FMA kernels (dot, packed).
 inline bool gemm_simd_available() {
@@ -89,11 +92,11 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 ///   shorter rows leave too few vector steps per tile to pay for the horizontal reductions; a
 ///   Linear layer's forward at a small batch);
 /// - packed for op(B) = B when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
-///   layer at a small batch: Eigen would pack the whole B on every call);
+///   layer at a small batch: Eigen would pack the whole B on every call), and when k <= 64 and C
+///   holds >= 8 MiB (the weight gradient dy^T x of a large layer at a small batch: every C entry
+///   written once, where Eigen first zeroes C in a separate pass);
 /// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, B small enough to stay in cache
-///   (Eigen measured as fast), the weight gradient dy^T x (k = batch: the packed kernel is faster
-///   on a warm C, but inside the mlp_bn training step, where the 32 MiB C is freshly mapped
-///   memory on every step, it measured slower or no faster), and whenever AVX2+FMA are missing.
+///   (Eigen measured as fast), and whenever AVX2+FMA are missing.
 template <class T>
 gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k) {
   if (!gemm_simd_available()) return gemm_kernel::eigen;
@@ -103,7 +106,9 @@ gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int
   }
   if (!trans_b) {
     const bool big_b = k * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
-    return m <= packed_few_rows && big_b ? gemm_kernel::packed : gemm_kernel::eigen;
+    if (m <= packed_few_rows) return big_b ? gemm_kernel::packed : gemm_kernel::eigen;
+    const bool big_c = m * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
+    return k <= packed_shallow_k && big_c ? gemm_kernel::packed : gemm_kernel::eigen;
   }
   return gemm_kernel::eigen;
 }
@@ -384,10 +389,12 @@ void pack_b(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0, index_t
 }
 
 /// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C,
-/// prefetching pf on the way. With Fuse, the B panel is not packed yet: each step reads a full
-/// row of NR elements of B at src + p * ldb and stores it into the panel bp as it multiplies
-/// (the first row tile packs the panel the other row tiles read; requires nr == NR).
-template <class T, bool Fuse = false>
+/// prefetching pf on the way. Source says where B comes from: panel reads the packed panel bp;
+/// rows reads full rows of NR elements of B at src + p * ldb (nr == NR); rows_to_panel also
+/// stores each row into bp as it multiplies (the first row tile packs the panel that the other
+/// row tiles then read).
+enum class b_source { panel, rows, rows_to_panel };
+template <class T, b_source Source = b_source::panel>
 [[gnu::target("avx2,fma")]] void packed_tile(index_t kc, const T* ap, T* bp, T* c, index_t ldc, T alpha,
                                              T beta, int mr, int nr, const prefetch_run<T>& pf,
                                              const T* src = nullptr, index_t ldb = 0) {
@@ -402,11 +409,13 @@ template <class T, bool Fuse = false>
   for (index_t p = 0; p < kc; ++p) {
     cur.next(per_iter);
     V b0, b1;
-    if constexpr (Fuse) {
+    if constexpr (Source != b_source::panel) {
       b0 = S::load(src + p * ldb);
       b1 = S::load(src + p * ldb + L);
-      S::store(bp + p * NR, b0);
-      S::store(bp + p * NR + L, b1);
+      if constexpr (Source == b_source::rows_to_panel) {
+        S::store(bp + p * NR, b0);
+        S::store(bp + p * NR + L, b1);
+      }
     } else {
       b0 = S::load(bp + p * NR);
       b1 = S::load(bp + p * NR + L);
@@ -496,13 +505,36 @@ void packed_gemm_few_rows(bool trans_a, index_t m, index_t n, index_t k, T alpha
           const int mr = int(std::min<index_t>(MR, m - ir));
           const auto pft = pf.slice(t, tiles, row_lines * nkc);
           if (ir == 0 && nr == NR)
-            packed_tile<T, true>(kc, ap, panel, c + j0 + jr, ldc, alpha, bt, mr, nr, pft,
-                                 b + p0 * ldb + j0 + jr, ldb);
+            packed_tile<T, b_source::rows_to_panel>(kc, ap, panel, c + j0 + jr, ldc, alpha, bt, mr, nr, pft,
+                                                    b + p0 * ldb + j0 + jr, ldb);
           else
             packed_tile(kc, ap + ir * kc, panel, c + ir * ldc + j0 + jr, ldc, alpha, bt, mr, nr, pft);
         }
       }
     }
+  }
+}
+
+/// The packed kernel for a shallow product (k <= 64, m > 96, e.g. the weight gradient dy^T x of
+/// a Linear layer at a small batch): each 6-row tile of op(A) is packed once (k x 6, on the stack)
+/// and sweeps across all of C, reading the k rows of B where they are (B is small enough to stay
+/// in L2) and writing every C entry once (no separate pass that zeroes C first).
+template <class T>
+void packed_gemm_shallow(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda,
+                         const T* b, index_t ldb, T beta, T* c, index_t ldc) {
+  constexpr int MR = packed_mr, NR = packed_nr<T>;
+  alignas(64) T ap[packed_shallow_k * MR];
+  alignas(64) T tail[b_panel_stride<T>(packed_shallow_k)];
+  const index_t full = n / NR * NR;
+  if (full < n) pack_b(b, ldb, full, n - full, 0, k, tail);
+  for (index_t ir = 0; ir < m; ir += MR) {
+    const int mr = int(std::min<index_t>(MR, m - ir));
+    pack_a(trans_a, a, lda, ir, mr, 0, k, ap);
+    T* cr = c + ir * ldc;
+    for (index_t jr = 0; jr < full; jr += NR)
+      packed_tile<T, b_source::rows>(k, ap, nullptr, cr + jr, ldc, alpha, beta, mr, NR, prefetch_run<T>{},
+                                     b + jr, ldb);
+    if (full < n) packed_tile(k, ap, tail, cr + full, ldc, alpha, beta, mr, int(n - full), prefetch_run<T>{});
   }
 }
 
