@@ -130,7 +130,7 @@ void check_case(cpu::gemm_kernel kern, bool ta, bool tb, const gemm_case& g, T a
 // Edge shapes for the 3 x 4 dot tile, the 6 x 2-vector packed tile and their blockings: sizes
 // that are not multiples of the tiles or of the vector width, k-blocks (dot: kc up to 2048;
 // packed with few rows (m <= 96): kc = 256 float / 192 double, less for m > 32, 4-panel column
-// blocks whose last panel is partial; packed with more rows: shallow (k <= 64) or kc = 128), several nc
+// blocks whose last panel is partial; packed with more rows: kc = 128), several nc
 // blocks of B (256 KiB per block) and several row blocks of A (1020 rows).
 const gemm_case edge_cases[] = {{1, 1, 1, 0, 0, 0},     {2, 3, 5, 1, 2, 3},     {3, 4, 8, 0, 0, 0},
                                 {5, 7, 3, 2, 1, 3},     {4, 5, 9, 3, 0, 1},     {6, 16, 16, 0, 0, 0},
@@ -211,5 +211,6 @@ TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a smal
   CHECK(cpu::gemm_kernel_for<float>(false, true, 1024, 1024, 1024) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<float>(true, true, 24, 2048, 4096) == cpu::gemm_kernel::eigen);
   CHECK_FALSE(cpu::gemm_kernel_supports(cpu::gemm_kernel::dot, false, false));
-  CHECK_FALSE(cpu::gemm_kernel_supports(cpu::gemm_kernel::packed, false, true));
+  CHECK(cpu::gemm_kernel_supports(cpu::gemm_kernel::packed, false, true));
+  CHECK(cpu::gemm_kernel_supports(cpu::gemm_kernel::packed, true, true));
 }

@@ -25,8 +25,8 @@
 //               first row tile packs as it multiplies, op(A) is packed per k-slice, both on the
 //               stack; with more rows, B is packed in ~256 KiB blocks (<= 128 deep, panels padded
 //               against L1 set conflicts). Either way the tiles of one block prefetch the next B
-//               block a slice each. Forced with gemm(gemm_kernel::packed, ...) it also serves any
-//               other op(B) = B shape.
+//               block a slice each. Forced with gemm(gemm_kernel::packed, ...) it serves every
+//               shape and transpose (op(B) = B^T is packed through lanes x lanes transposes).
 //             The dot and packed kernels are compiled for AVX2+FMA through function target
 //             attributes and run only when __builtin_cpu_supports reports both, so binaries built
 //             for baseline x86-64 use them too. When m*n*k is large (>= 2^20 multiply-adds) the
@@ -59,10 +59,6 @@ enum class gemm_kernel { automatic, eigen, dot, packed };
 /// Rows of op(A) up to which the packed kernel takes its few-rows path (B streamed once in
 /// L1-sized blocks, buffers on the stack) and gemm_kernel_for chooses it for a large B.
 inline constexpr index_t packed_few_rows = 96;
-/// Depth up to which the packed kernel (with more rows) takes its shallow path (each row tile
-/// sweeps all of C once, B read in place).
-inline constexpr index_t packed_shallow_k = 64;
-
 /// Whether this CPU runs the AVX2+FMA kernels (dot, packed).
 inline bool gemm_simd_available() {
 #if HAMGEN_GEMM_X86_SIMD
@@ -73,7 +69,7 @@ inline bool gemm_simd_available() {
 }
 
 /// Whether kernel `kern` can compute op(A) op(B) on this CPU (eigen always can; dot needs
-/// op = A B^T, packed needs op(B) = B; both need AVX2+FMA).
+/// op = A B^T; dot and packed need AVX2+FMA).
 inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
   switch (kern) {
   case gemm_kernel::automatic:
@@ -82,7 +78,7 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
   case gemm_kernel::dot:
     return gemm_simd_available() && !trans_a && trans_b;
   case gemm_kernel::packed:
-    return gemm_simd_available() && !trans_b;
+    return gemm_simd_available();
   }
   return false;
 }
@@ -93,8 +89,8 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 ///   Linear layer's forward at a small batch);
 /// - packed for op(B) = B when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
 ///   layer at a small batch: Eigen would pack the whole B on every call), and when k <= 64 and C
-///   holds >= 8 MiB (the weight gradient dy^T x of a large layer at a small batch: every C entry
-///   written once, where Eigen first zeroes C in a separate pass);
+///   holds >= 8 MiB (the weight gradient dy^T x of a large layer at a small batch: the rank-k
+///   update writes every C entry once, where Eigen first zeroes C in a separate pass);
 /// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, B small enough to stay in cache
 ///   (Eigen measured as fast), and whenever AVX2+FMA are missing.
 template <class T>
@@ -108,7 +104,7 @@ gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int
     const bool big_b = k * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
     if (m <= packed_few_rows) return big_b ? gemm_kernel::packed : gemm_kernel::eigen;
     const bool big_c = m * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
-    return k <= packed_shallow_k && big_c ? gemm_kernel::packed : gemm_kernel::eigen;
+    return k <= 64 && big_c ? gemm_kernel::packed : gemm_kernel::eigen;
   }
   return gemm_kernel::eigen;
 }
@@ -388,12 +384,32 @@ void pack_b(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0, index_t
   }
 }
 
+/// pack_b for op(B) = B^T (B stored n x k, row-major): the same panels,
+/// bp[q*ps + p*NR + jj] = B(j0 + q*NR + jj, p0 + p), zero-padded; full panels are transposed in
+/// lanes x lanes blocks, each reading lanes contiguous elements of lanes rows of B.
+template <class T>
+[[gnu::target("avx2,fma")]] void pack_bt(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0,
+                                         index_t kc, T* bp) {
+  constexpr int NR = packed_nr<T>, L = avx<T>::lanes;
+  const index_t ps = b_panel_stride<T>(kc);
+  for (index_t q = 0; q * NR < nc; ++q) {
+    T* dst = bp + q * ps;
+    const index_t rows = std::min<index_t>(NR, nc - q * NR);
+    const T* src = b + (j0 + q * NR) * ldb + p0;
+    index_t p = 0;
+    if (rows == NR)
+      for (; p + L <= kc; p += L)
+        for (int h = 0; h < NR; h += L) avx<T>::transpose(src + h * ldb + p, ldb, dst + p * NR + h, NR);
+    for (; p < kc; ++p)
+      for (index_t jj = 0; jj < NR; ++jj) dst[p * NR + jj] = jj < rows ? src[jj * ldb + p] : T(0);
+  }
+}
+
 /// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C,
 /// prefetching pf on the way. Source says where B comes from: panel reads the packed panel bp;
-/// rows reads full rows of NR elements of B at src + p * ldb (nr == NR); rows_to_panel also
-/// stores each row into bp as it multiplies (the first row tile packs the panel that the other
-/// row tiles then read).
-enum class b_source { panel, rows, rows_to_panel };
+/// rows_to_panel reads full rows of NR elements of B at src + p * ldb (nr == NR) and stores each
+/// into bp as it multiplies (the first row tile packs the panel that the other row tiles read).
+enum class b_source { panel, rows_to_panel };
 template <class T, b_source Source = b_source::panel>
 [[gnu::target("avx2,fma")]] void packed_tile(index_t kc, const T* ap, T* bp, T* c, index_t ldc, T alpha,
                                              T beta, int mr, int nr, const prefetch_run<T>& pf,
@@ -412,10 +428,8 @@ template <class T, b_source Source = b_source::panel>
     if constexpr (Source != b_source::panel) {
       b0 = S::load(src + p * ldb);
       b1 = S::load(src + p * ldb + L);
-      if constexpr (Source == b_source::rows_to_panel) {
-        S::store(bp + p * NR, b0);
-        S::store(bp + p * NR + L, b1);
-      }
+      S::store(bp + p * NR, b0);
+      S::store(bp + p * NR + L, b1);
     } else {
       b0 = S::load(bp + p * NR);
       b1 = S::load(bp + p * NR + L);
@@ -466,8 +480,8 @@ template <class T, b_source Source = b_source::panel>
 /// prefetches a slice of the next block. Both buffers live on the stack (<= 48 KiB + 64 KiB), so
 /// the kernel adds nothing to the heap.
 template <class T>
-void packed_gemm_few_rows(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda,
-                          const T* b, index_t ldb, T beta, T* c, index_t ldc) {
+void packed_gemm_few_rows(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a,
+                          index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc) {
   constexpr int MR = packed_mr, NR = packed_nr<T>;
   constexpr index_t a_elems = index_t{48} * 1024 / index_t(sizeof(T)); // op(A) slice: 48 KiB
   constexpr index_t kc_cap = sizeof(T) == 4 ? 256 : 192;               // measured best (24 rows)
@@ -483,8 +497,12 @@ void packed_gemm_few_rows(bool trans_a, index_t m, index_t n, index_t k, T alpha
     pack_a(trans_a, a, lda, 0, m, p0, kc, ap);
     for (index_t j0 = 0; j0 < n; j0 += cb) {
       const index_t nc = std::min(cb, n - j0), full = nc / NR, ps = b_panel_stride<T>(kc);
-      // a partial last panel is packed ahead (zero-padded); full panels are packed by their first tile
-      if (full * NR < nc) pack_b(b, ldb, j0 + full * NR, nc - full * NR, p0, kc, bp + full * ps);
+      // op(B) = B^T: the block is packed (transposed) ahead; op(B) = B: a partial last panel is
+      // packed ahead (zero-padded), full panels by their first tile
+      if (trans_b)
+        pack_bt(b, ldb, j0, nc, p0, kc, bp);
+      else if (full * NR < nc)
+        pack_b(b, ldb, j0 + full * NR, nc - full * NR, p0, kc, bp + full * ps);
       // the next block: the next columns of this slice, or the first columns of the next slice
       index_t nj0 = j0 + nc, np0 = p0;
       if (nj0 >= n) {
@@ -494,8 +512,11 @@ void packed_gemm_few_rows(bool trans_a, index_t m, index_t n, index_t k, T alpha
       const bool has_next = np0 < k;
       const index_t nnc = has_next ? std::min(cb, n - nj0) : 0,
                     nkc = has_next ? std::min(kc_max, k - np0) : 0;
-      const index_t row_lines = (nnc + line - 1) / line;
-      const prefetch_run<T> pf{has_next ? b + np0 * ldb + nj0 : nullptr, ldb, row_lines, 0, 0};
+      // op(B) = B: nkc rows of nnc elements from row np0; B^T: nnc rows of nkc elements from row nj0
+      const index_t row_lines = ((trans_b ? nkc : nnc) + line - 1) / line,
+                    pf_lines = row_lines * (trans_b ? nnc : nkc);
+      const prefetch_run<T> pf{has_next ? (trans_b ? b + nj0 * ldb + np0 : b + np0 * ldb + nj0) : nullptr,
+                               ldb, row_lines, 0, 0};
       const index_t tiles = (m_pad / MR) * ((nc + NR - 1) / NR);
       index_t t = 0;
       for (index_t jr = 0; jr < nc; jr += NR) {
@@ -503,8 +524,8 @@ void packed_gemm_few_rows(bool trans_a, index_t m, index_t n, index_t k, T alpha
         const int nr = int(std::min<index_t>(NR, nc - jr));
         for (index_t ir = 0; ir < m; ir += MR, ++t) {
           const int mr = int(std::min<index_t>(MR, m - ir));
-          const auto pft = pf.slice(t, tiles, row_lines * nkc);
-          if (ir == 0 && nr == NR)
+          const auto pft = pf.slice(t, tiles, pf_lines);
+          if (ir == 0 && nr == NR && !trans_b)
             packed_tile<T, b_source::rows_to_panel>(kc, ap, panel, c + j0 + jr, ldc, alpha, bt, mr, nr, pft,
                                                     b + p0 * ldb + j0 + jr, ldb);
           else
@@ -515,56 +536,45 @@ void packed_gemm_few_rows(bool trans_a, index_t m, index_t n, index_t k, T alpha
   }
 }
 
-/// The packed kernel for a shallow product (k <= 64, m > 96, e.g. the weight gradient dy^T x of
-/// a Linear layer at a small batch): each 6-row tile of op(A) is packed once (k x 6, on the stack)
-/// and sweeps across all of C, reading the k rows of B where they are (B is small enough to stay
-/// in L2) and writing every C entry once (no separate pass that zeroes C first).
-template <class T>
-void packed_gemm_shallow(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda,
-                         const T* b, index_t ldb, T beta, T* c, index_t ldc) {
-  constexpr int MR = packed_mr, NR = packed_nr<T>;
-  alignas(64) T ap[packed_shallow_k * MR];
-  alignas(64) T tail[b_panel_stride<T>(packed_shallow_k)];
-  const index_t full = n / NR * NR;
-  if (full < n) pack_b(b, ldb, full, n - full, 0, k, tail);
-  for (index_t ir = 0; ir < m; ir += MR) {
-    const int mr = int(std::min<index_t>(MR, m - ir));
-    pack_a(trans_a, a, lda, ir, mr, 0, k, ap);
-    T* cr = c + ir * ldc;
-    for (index_t jr = 0; jr < full; jr += NR)
-      packed_tile<T, b_source::rows>(k, ap, nullptr, cr + jr, ldc, alpha, beta, mr, NR, prefetch_run<T>{},
-                                     b + jr, ldb);
-    if (full < n) packed_tile(k, ap, tail, cr + full, ldc, alpha, beta, mr, int(n - full), prefetch_run<T>{});
-  }
-}
-
 /// Serial packed kernel on one block (k >= 1): for each (kc x nc) block of B (packed once, ~256
 /// KiB) and op(A)'s rows (packed per k-block, up to 1020 at a time), sweep 6-row tiles across
 /// the B block; while one block is computed, its tiles prefetch the next B block a slice each,
 /// so the stream from memory overlaps the arithmetic. With few rows (<= 48) the B panel is the
 /// outer loop (it stays in L1 for all row tiles), otherwise the rows are (C is written row-wise).
 template <class T>
-void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b,
-                 index_t ldb, T beta, T* c, index_t ldc) {
+void packed_gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a,
+                 index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc) {
   if (m <= packed_few_rows)
-    return packed_gemm_few_rows(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return packed_gemm_few_rows(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   constexpr int MR = packed_mr, NR = packed_nr<T>;
-  // B block of ~256 KiB (half of a 512 KiB L2) and at most 128 deep; few rows (<= 48) sweep
-  // each B panel with all row tiles while it sits in L1.
-  constexpr index_t b_block = index_t{256} * 1024 / index_t(sizeof(T)), small_m = 48;
+  // B block of ~256 KiB (half of a 512 KiB L2) and at most 128 deep, op(A) up to 1020 rows, both
+  // in scratch buffers; a shallow product (k <= 64, e.g. a weight gradient with k = batch) uses
+  // a 64 KiB B block and a 32 KiB op(A) block on the stack instead, so it adds nothing to the heap.
+  // Few rows (<= 48) sweep each B panel with all row tiles while it sits in L1.
+  constexpr index_t shallow_b = index_t{64} * 1024 / index_t(sizeof(T)),
+                    shallow_a = index_t{32} * 1024 / index_t(sizeof(T)), small_m = 48;
+  const bool shallow = k <= 64;
+  const index_t b_block = shallow ? shallow_b : index_t{256} * 1024 / index_t(sizeof(T));
   const index_t kc_max = std::min<index_t>(k, 128);
   const index_t nc_max =
-      std::max<index_t>(NR, std::min<index_t>((b_block / kc_max) / NR * NR, (n + NR - 1) / NR * NR));
-  const index_t mc_max = std::min<index_t>(m, 1020); // 170 panels of 6 rows
-  T* bp = scratch_buffer<T, pack_b_tag>(std::size_t(b_panel_stride<T>(kc_max) * (nc_max / NR)));
-  T* ap = scratch_buffer<T, pack_a_tag>(std::size_t(kc_max * ((mc_max + MR - 1) / MR * MR)));
+      std::max<index_t>(NR, std::min<index_t>((b_block / (kc_max + 1)) / NR * NR, (n + NR - 1) / NR * NR));
+  const index_t mc_max =
+      std::min<index_t>(m, shallow ? std::max<index_t>(MR, shallow_a / kc_max / MR * MR) : 1020);
+  alignas(64) T b_stack[shallow_b], a_stack[shallow_a];
+  T* bp = shallow ? b_stack
+                  : scratch_buffer<T, pack_b_tag>(std::size_t(b_panel_stride<T>(kc_max) * (nc_max / NR)));
+  T* ap =
+      shallow ? a_stack : scratch_buffer<T, pack_a_tag>(std::size_t(kc_max * ((mc_max + MR - 1) / MR * MR)));
   constexpr index_t line = prefetch_run<T>::line;
   for (index_t j0 = 0; j0 < n; j0 += nc_max) {
     const index_t nc = std::min(nc_max, n - j0);
     for (index_t p0 = 0; p0 < k; p0 += kc_max) {
       const index_t kc = std::min(kc_max, k - p0);
       const T bt = p0 == 0 ? beta : T(1);
-      pack_b(b, ldb, j0, nc, p0, kc, bp);
+      if (trans_b)
+        pack_bt(b, ldb, j0, nc, p0, kc, bp);
+      else
+        pack_b(b, ldb, j0, nc, p0, kc, bp);
       // the next B block
       index_t nj0 = j0, np0 = p0 + kc;
       if (np0 >= k) {
@@ -574,8 +584,10 @@ void packed_gemm(bool trans_a, index_t m, index_t n, index_t k, T alpha, const T
       const bool has_next = nj0 < n;
       const index_t nnc = has_next ? std::min(nc_max, n - nj0) : 0,
                     nkc = has_next ? std::min(kc_max, k - np0) : 0;
-      const index_t row_lines = (nnc + line - 1) / line, pf_lines = row_lines * nkc;
-      const prefetch_run<T> pf{has_next ? b + np0 * ldb + nj0 : nullptr, ldb, row_lines, 0, 0};
+      const index_t row_lines = ((trans_b ? nkc : nnc) + line - 1) / line,
+                    pf_lines = row_lines * (trans_b ? nnc : nkc);
+      const prefetch_run<T> pf{has_next ? (trans_b ? b + nj0 * ldb + np0 : b + np0 * ldb + nj0) : nullptr,
+                               ldb, row_lines, 0, 0};
       const index_t row_tiles = (mc_max + MR - 1) / MR, col_tiles = (nc + NR - 1) / NR;
       const index_t tiles = row_tiles * col_tiles;
       for (index_t i0 = 0; i0 < m; i0 += mc_max) {
@@ -607,7 +619,8 @@ void gemm_serial([[maybe_unused]] gemm_kernel kern, bool trans_a, bool trans_b, 
                  index_t ldc) {
 #if HAMGEN_GEMM_X86_SIMD
   if (kern == gemm_kernel::dot) return dot_gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  if (kern == gemm_kernel::packed) return packed_gemm(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (kern == gemm_kernel::packed)
+    return packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #endif
   eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

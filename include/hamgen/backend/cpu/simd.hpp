@@ -2,8 +2,9 @@
 //
 // Represents: the AVX2/FMA vocabulary of the CPU kernels (gemm.hpp's dot and packed kernels,
 //             small_gemm.hpp): detail::avx<T> for T = float (8 lanes) and double (4 lanes) with
-//             loads, masked loads/stores, broadcasts, fused multiply-adds, the ReLU / gate blends and
-//             horizontal sums, and the one run-time check of whether this CPU has AVX2 and FMA.
+//             loads, masked loads/stores, broadcasts, fused multiply-adds, the ReLU / gate blends,
+//             horizontal sums and lanes x lanes block transposes, and the one run-time check of whether this
+//             CPU has AVX2 and FMA.
 // Requires:   HAMGEN_X86_SIMD (default: 1 on x86 with GCC or Clang; define it 0 before including to
 //             compile the portable paths only). The traits are compiled for AVX2+FMA through function
 //             target attributes, so they may only be called from functions with the same target,
@@ -73,6 +74,26 @@ struct avx<float> {
     const vec t = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
   }
+  /// dst[i * ld_dst + r] = src[r * ld_src + i] for r, i < 8 (an 8 x 8 block transposed).
+  HAMGEN_SIMD_FN static void transpose(const float* src, std::int64_t ld_src, float* dst,
+                                       std::int64_t ld_dst) {
+    vec r[8], t[8];
+    for (int i = 0; i < 8; ++i) r[i] = load(src + i * ld_src);
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int h = 0; h < 8; h += 4) { // rows h..h+3: lanes (0, 4) of t[h], t[h + 2] and (1, 5) likewise
+      r[h] = _mm256_shuffle_ps(t[h], t[h + 2], 0x44);
+      r[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], 0xEE);
+      r[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+      r[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; ++i) {
+      store(dst + i * ld_dst, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+      store(dst + (i + 4) * ld_dst, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+    }
+  }
   HAMGEN_SIMD_FN static float hsum(vec v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -109,6 +130,18 @@ struct avx<double> {
     const vec t0 = _mm256_hadd_pd(v0, v1), t1 = _mm256_hadd_pd(v2, v3);
     _mm256_storeu_pd(
         out, _mm256_add_pd(_mm256_permute2f128_pd(t0, t1, 0x20), _mm256_permute2f128_pd(t0, t1, 0x31)));
+  }
+  /// dst[i * ld_dst + r] = src[r * ld_src + i] for r, i < 4 (a 4 x 4 block transposed).
+  HAMGEN_SIMD_FN static void transpose(const double* src, std::int64_t ld_src, double* dst,
+                                       std::int64_t ld_dst) {
+    const vec r0 = load(src), r1 = load(src + ld_src), r2 = load(src + 2 * ld_src),
+              r3 = load(src + 3 * ld_src);
+    const vec t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+    const vec t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+    store(dst, _mm256_permute2f128_pd(t0, t2, 0x20));
+    store(dst + ld_dst, _mm256_permute2f128_pd(t1, t3, 0x20));
+    store(dst + 2 * ld_dst, _mm256_permute2f128_pd(t0, t2, 0x31));
+    store(dst + 3 * ld_dst, _mm256_permute2f128_pd(t1, t3, 0x31));
   }
   HAMGEN_SIMD_FN static double hsum(vec v) {
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
