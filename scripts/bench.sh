@@ -2,7 +2,10 @@
 # Runs hamgen's benchmarks and their PyTorch peers (../shared/bench) at the same thread count and
 # prints ratio tables (hamgen time / peer time; below 1 = hamgen faster).
 #   scripts/bench.sh [threads=1] [group ...]     groups: integrators expm hnn nn datasets (default: all)
-# Results: build/bench/results/<group>_t<threads>.{json,jsonl,md}. Run on an otherwise idle machine.
+#   ROUNDS=3 scripts/bench.sh 1 hnn               hamgen and the peer alternate 3 times; the table gives
+#                                                 the median of the per-round ratios and their range
+# Results: build/bench/results/<group>_t<threads>[_r<round>].{json,jsonl} and <group>_t<threads>.md.
+# Run on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${1:-1}
@@ -21,17 +24,26 @@ export HAMGEN_NUM_THREADS=$threads OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 peer=../shared/bench
 gb=(--benchmark_format=json --benchmark_repetitions=3 --benchmark_min_time=0.2)
+rounds=${ROUNDS:-1}
 run_pair() { # group, bench binary, peer script (or -), extra peer args...
   local group=$1 bin=$2 script=$3
   shift 3
   cmake --build "$build" -j "$(nproc)" --target "$bin" > /dev/null
-  echo "== $group: $bin (threads $threads)" >&2
-  "$build/benchmarks/$bin" "${gb[@]}" > "$res/${group}_t$threads.json"
-  if [[ "$script" != - ]]; then
-    /usr/bin/python3 "$peer/$script" --threads "$threads" "$@" > "$res/${group}_torch_t$threads.jsonl"
-    benchmarks/compare.py "$res/${group}_t$threads.json" "$res/${group}_torch_t$threads.jsonl" \
-      --threads "$threads" --markdown | tee "$res/${group}_t$threads.md"
+  echo "== $group: $bin (threads $threads, rounds $rounds)" >&2
+  if [[ "$script" == - ]]; then
+    "$build/benchmarks/$bin" "${gb[@]}" > "$res/${group}_t$threads.json"
+    return
   fi
+  local ours=() theirs=() r sfx
+  for ((r = 1; r <= rounds; ++r)); do
+    sfx=$( ((rounds > 1)) && echo "_r$r" || true)
+    "$build/benchmarks/$bin" "${gb[@]}" > "$res/${group}_t$threads$sfx.json"
+    /usr/bin/python3 "$peer/$script" --threads "$threads" "$@" > "$res/${group}_torch_t$threads$sfx.jsonl"
+    ours+=("$res/${group}_t$threads$sfx.json")
+    theirs+=("$res/${group}_torch_t$threads$sfx.jsonl")
+  done
+  benchmarks/compare.py "$(IFS=,; echo "${ours[*]}")" "$(IFS=,; echo "${theirs[*]}")" \
+    --threads "$threads" --markdown | tee "$res/${group}_t$threads.md"
 }
 for g in "${groups[@]}"; do
   case $g in
