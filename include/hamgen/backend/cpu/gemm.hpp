@@ -536,16 +536,15 @@ void packed_gemm_few_rows(bool trans_a, bool trans_b, index_t m, index_t n, inde
   }
 }
 
-/// Serial packed kernel on one block (k >= 1): for each (kc x nc) block of B (packed once, ~256
-/// KiB) and op(A)'s rows (packed per k-block, up to 1020 at a time), sweep 6-row tiles across
-/// the B block; while one block is computed, its tiles prefetch the next B block a slice each,
-/// so the stream from memory overlaps the arithmetic. With few rows (<= 48) the B panel is the
-/// outer loop (it stays in L1 for all row tiles), otherwise the rows are (C is written row-wise).
+/// Serial packed kernel on one block for more than packed_few_rows rows (k >= 1): for each
+/// (kc x nc) block of B (packed once, ~256 KiB; 64 KiB on the stack when k <= 64) and op(A)'s rows
+/// (packed per k-block, up to 1020 at a time), sweep 6-row tiles across the B block; while one
+/// block is computed, its tiles prefetch the next B block a slice each, so the stream from memory
+/// overlaps the arithmetic. A row block with few rows (<= 48) makes the B panel the outer loop
+/// (it stays in L1 for all row tiles), otherwise the rows are (C is written row-wise).
 template <class T>
 void packed_gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a,
                  index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc) {
-  if (m <= packed_few_rows)
-    return packed_gemm_few_rows(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   constexpr int MR = packed_mr, NR = packed_nr<T>;
   // B block of ~256 KiB (half of a 512 KiB L2) and at most 128 deep, op(A) up to 1020 rows, both
   // in scratch buffers; a shallow product (k <= 64, e.g. a weight gradient with k = batch) uses
@@ -619,6 +618,9 @@ void gemm_serial([[maybe_unused]] gemm_kernel kern, bool trans_a, bool trans_b, 
                  index_t ldc) {
 #if HAMGEN_GEMM_X86_SIMD
   if (kern == gemm_kernel::dot) return dot_gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  // (the two paths are separate functions, so only one of their stack buffers is live at a time)
+  if (kern == gemm_kernel::packed && m <= packed_few_rows)
+    return packed_gemm_few_rows(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   if (kern == gemm_kernel::packed)
     return packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #endif
