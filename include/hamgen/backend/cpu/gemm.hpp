@@ -421,9 +421,15 @@ template <class T, b_source Source = b_source::panel>
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = S::zero();
   prefetch_cursor<T> cur(pf);
-  const index_t per_iter = (cur.left + kc - 1) / kc;
+  // spread the prefetches evenly: per_iter lines every `every` iterations
+  const index_t per_iter = cur.left > kc ? (cur.left + kc - 1) / kc : 1;
+  const index_t every = cur.left > 0 && cur.left < kc ? kc / cur.left : 1;
+  index_t countdown = cur.left > 0 ? 1 : kc + 1;
   for (index_t p = 0; p < kc; ++p) {
-    cur.next(per_iter);
+    if (--countdown == 0) {
+      countdown = every;
+      cur.next(per_iter);
+    }
     V b0, b1;
     if constexpr (Source != b_source::panel) {
       b0 = S::load(src + p * ldb);
