@@ -89,7 +89,6 @@ def main():
         return 2
     # per case: the rounds' (ours, peer) times
     rounds = {}
-    first = {}
     for of, pf in zip(our_files, peer_files):
         peer = {key_of(r): r for r in load_any(pf, a.threads)}
         for r in load_any(of, a.threads):
@@ -98,12 +97,11 @@ def main():
             p = peer.get(key_of(r))
             if p is None:
                 continue
-            first.setdefault(key_of(r), r)
             rounds.setdefault(key_of(r), []).append((r["median_s"], p["median_s"]))
     rows = []
     for key, pairs in rounds.items():
         ratios = [o / p for o, p in pairs]
-        rows.append((first[key], statistics.median(o for o, _ in pairs), statistics.median(p for _, p in pairs),
+        rows.append((dict(key), statistics.median(o for o, _ in pairs), statistics.median(p for _, p in pairs),
                      statistics.median(ratios), min(ratios), max(ratios)))
     if not rows:
         print("compare: no case matched between the two files", file=sys.stderr)

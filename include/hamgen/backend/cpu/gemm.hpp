@@ -405,6 +405,28 @@ template <class T>
   }
 }
 
+/// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) into panels (pack_b or pack_bt).
+template <class T>
+void pack_op_b(bool trans_b, const T* b, index_t ldb, index_t j0, index_t nc, index_t p0, index_t kc, T* bp) {
+  if (trans_b)
+    pack_bt(b, ldb, j0, nc, p0, kc, bp);
+  else
+    pack_b(b, ldb, j0, nc, p0, kc, bp);
+}
+
+/// The cache lines of the block op(B)[p0 .. p0+kc, j0 .. j0+nc) as one prefetch_run (count = all
+/// of them; tiles take pf.slice(t, tiles, pf.count)): op(B) = B is kc rows of nc elements from
+/// row p0, B^T is nc rows of kc elements from row j0. An empty block (nc or kc 0) gives an empty run.
+template <class T>
+prefetch_run<T> op_b_block_lines(bool trans_b, const T* b, index_t ldb, index_t j0, index_t nc, index_t p0,
+                                 index_t kc) {
+  if (nc <= 0 || kc <= 0) return {};
+  constexpr index_t line = prefetch_run<T>::line;
+  const index_t row_lines = ((trans_b ? kc : nc) + line - 1) / line;
+  return {trans_b ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, row_lines, 0,
+          row_lines * (trans_b ? nc : kc)};
+}
+
 /// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C,
 /// prefetching pf on the way. Source says where B comes from: panel reads the packed panel bp;
 /// rows_to_panel reads full rows of NR elements of B at src + p * ldb (nr == NR) and stores each
@@ -496,7 +518,6 @@ void packed_gemm_few_rows(bool trans_a, bool trans_b, index_t m, index_t n, inde
   const index_t kc_max = std::min(k, std::max<index_t>(8, std::min(kc_cap, a_elems / m_pad / 8 * 8)));
   alignas(64) T ap[a_elems];
   alignas(64) T bp[panels * b_panel_stride<T>(kc_cap)];
-  constexpr index_t line = prefetch_run<T>::line;
   for (index_t p0 = 0; p0 < k; p0 += kc_max) {
     const index_t kc = std::min(kc_max, k - p0);
     const T bt = p0 == 0 ? beta : T(1);
@@ -516,13 +537,9 @@ void packed_gemm_few_rows(bool trans_a, bool trans_b, index_t m, index_t n, inde
         np0 = p0 + kc;
       }
       const bool has_next = np0 < k;
-      const index_t nnc = has_next ? std::min(cb, n - nj0) : 0,
-                    nkc = has_next ? std::min(kc_max, k - np0) : 0;
-      // op(B) = B: nkc rows of nnc elements from row np0; B^T: nnc rows of nkc elements from row nj0
-      const index_t row_lines = ((trans_b ? nkc : nnc) + line - 1) / line,
-                    pf_lines = row_lines * (trans_b ? nnc : nkc);
-      const prefetch_run<T> pf{has_next ? (trans_b ? b + nj0 * ldb + np0 : b + np0 * ldb + nj0) : nullptr,
-                               ldb, row_lines, 0, 0};
+      const prefetch_run<T> pf = has_next ? op_b_block_lines(trans_b, b, ldb, nj0, std::min(cb, n - nj0), np0,
+                                                             std::min(kc_max, k - np0))
+                                          : prefetch_run<T>{};
       const index_t tiles = (m_pad / MR) * ((nc + NR - 1) / NR);
       index_t t = 0;
       for (index_t jr = 0; jr < nc; jr += NR) {
@@ -530,7 +547,7 @@ void packed_gemm_few_rows(bool trans_a, bool trans_b, index_t m, index_t n, inde
         const int nr = int(std::min<index_t>(NR, nc - jr));
         for (index_t ir = 0; ir < m; ir += MR, ++t) {
           const int mr = int(std::min<index_t>(MR, m - ir));
-          const auto pft = pf.slice(t, tiles, pf_lines);
+          const auto pft = pf.slice(t, tiles, pf.count);
           if (ir == 0 && nr == NR && !trans_b)
             packed_tile<T, b_source::rows_to_panel>(kc, ap, panel, c + j0 + jr, ldc, alpha, bt, mr, nr, pft,
                                                     b + p0 * ldb + j0 + jr, ldb);
@@ -570,16 +587,12 @@ void packed_gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T 
                   : scratch_buffer<T, pack_b_tag>(std::size_t(b_panel_stride<T>(kc_max) * (nc_max / NR)));
   T* ap =
       shallow ? a_stack : scratch_buffer<T, pack_a_tag>(std::size_t(kc_max * ((mc_max + MR - 1) / MR * MR)));
-  constexpr index_t line = prefetch_run<T>::line;
   for (index_t j0 = 0; j0 < n; j0 += nc_max) {
     const index_t nc = std::min(nc_max, n - j0);
     for (index_t p0 = 0; p0 < k; p0 += kc_max) {
       const index_t kc = std::min(kc_max, k - p0);
       const T bt = p0 == 0 ? beta : T(1);
-      if (trans_b)
-        pack_bt(b, ldb, j0, nc, p0, kc, bp);
-      else
-        pack_b(b, ldb, j0, nc, p0, kc, bp);
+      pack_op_b(trans_b, b, ldb, j0, nc, p0, kc, bp);
       // the next B block
       index_t nj0 = j0, np0 = p0 + kc;
       if (np0 >= k) {
@@ -587,12 +600,9 @@ void packed_gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T 
         np0 = 0;
       }
       const bool has_next = nj0 < n;
-      const index_t nnc = has_next ? std::min(nc_max, n - nj0) : 0,
-                    nkc = has_next ? std::min(kc_max, k - np0) : 0;
-      const index_t row_lines = ((trans_b ? nkc : nnc) + line - 1) / line,
-                    pf_lines = row_lines * (trans_b ? nnc : nkc);
-      const prefetch_run<T> pf{has_next ? (trans_b ? b + nj0 * ldb + np0 : b + np0 * ldb + nj0) : nullptr,
-                               ldb, row_lines, 0, 0};
+      const prefetch_run<T> pf = has_next ? op_b_block_lines(trans_b, b, ldb, nj0, std::min(nc_max, n - nj0),
+                                                             np0, std::min(kc_max, k - np0))
+                                          : prefetch_run<T>{};
       const index_t row_tiles = (mc_max + MR - 1) / MR, col_tiles = (nc + NR - 1) / NR;
       const index_t tiles = row_tiles * col_tiles;
       for (index_t i0 = 0; i0 < m; i0 += mc_max) {
@@ -602,7 +612,7 @@ void packed_gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T 
           packed_tile(kc, ap + ir * kc, bp + jr / NR * b_panel_stride<T>(kc), c + (i0 + ir) * ldc + j0 + jr,
                       ldc, alpha, bt, int(std::min<index_t>(MR, mc - ir)),
                       int(std::min<index_t>(NR, nc - jr)),
-                      i0 == 0 ? pf.slice(t, tiles, pf_lines) : prefetch_run<T>{});
+                      i0 == 0 ? pf.slice(t, tiles, pf.count) : prefetch_run<T>{});
         };
         if (mc <= small_m) {
           for (index_t jr = 0, t = 0; jr < nc; jr += NR)
