@@ -143,15 +143,16 @@ void register_all() {
   for (const auto& c : cases) {
     const auto chosen = cpu::gemm_kernel_for<T>(c.ta, c.tb, c.m, c.n, c.k);
     for (const auto kern : {cpu::gemm_kernel::automatic, cpu::gemm_kernel::eigen, cpu::gemm_kernel::dot,
-                            cpu::gemm_kernel::packed}) {
+                            cpu::gemm_kernel::packed, cpu::gemm_kernel::broadcast}) {
       if (kern != cpu::gemm_kernel::automatic &&
           (kern == chosen || !cpu::gemm_kernel_supports(kern, c.ta, c.tb)))
         continue;
       const auto k = kern == cpu::gemm_kernel::automatic ? chosen : kern;
       const std::string kname = std::string(kern == cpu::gemm_kernel::automatic ? "auto:" : "") +
-                                (k == cpu::gemm_kernel::dot      ? "dot"
-                                 : k == cpu::gemm_kernel::packed ? "packed"
-                                                                 : "eigen");
+                                (k == cpu::gemm_kernel::dot         ? "dot"
+                                 : k == cpu::gemm_kernel::packed    ? "packed"
+                                 : k == cpu::gemm_kernel::broadcast ? "broadcast"
+                                                                    : "eigen");
       const std::string name = "gemm|dtype=" + dt + "|case=" + c.what + "|kernel=" + kname +
                                "|m=" + std::to_string(c.m) + "|n=" + std::to_string(c.n) +
                                "|k=" + std::to_string(c.k);

@@ -63,6 +63,8 @@ const char* kernel_name(cpu::gemm_kernel k) {
     return "dot";
   case cpu::gemm_kernel::packed:
     return "packed";
+  case cpu::gemm_kernel::broadcast:
+    return "broadcast";
   }
   return "?";
 }
@@ -127,18 +129,20 @@ void check_case(cpu::gemm_kernel kern, bool ta, bool tb, const gemm_case& g, T a
   CHECK(bad == 0);
 }
 
-// Edge shapes for the 3 x 4 dot tile, the 6 x 2-vector packed tile and their blockings: sizes
-// that are not multiples of the tiles or of the vector width, k-blocks (dot: kc up to 2048;
+// Edge shapes for the 3 x 4 dot tile, the 6 x 2-vector packed tile, the broadcast kernel's
+// MR x NV tiles (few rows 1-96 giving panel mixes of 1, 2, 3 and 3 + 2 vectors, in both
+// orientations m < n and m > n) and their blockings: sizes that are not multiples of the tiles or
+// of the vector width, k-blocks (dot: kc up to 2048;
 // packed with few rows (m <= 96): kc = 256 float / 192 double, less for m > 32, 4-panel column
 // blocks whose last panel is partial; packed with more rows: kc = 128), several nc
 // blocks of B (256 KiB per block) and several row blocks of A (1020 rows).
-const gemm_case edge_cases[] = {{1, 1, 1, 0, 0, 0},     {2, 3, 5, 1, 2, 3},     {3, 4, 8, 0, 0, 0},
-                                {5, 7, 3, 2, 1, 3},     {4, 5, 9, 3, 0, 1},     {6, 16, 16, 0, 0, 0},
-                                {7, 17, 33, 1, 1, 1},   {12, 32, 64, 0, 0, 0},  {13, 31, 257, 5, 3, 2},
-                                {25, 70, 130, 1, 7, 5}, {24, 40, 300, 0, 0, 0}, {3, 5, 2100, 1, 1, 1},
-                                {2, 9, 4200, 0, 3, 0},  {7, 300, 600, 3, 2, 1}, {130, 20, 9, 2, 2, 2},
-                                {1030, 11, 7, 1, 0, 3}, {9, 1100, 70, 0, 5, 0}, {1100, 9, 70, 1, 0, 2},
-                                {90, 70, 300, 1, 2, 3}, {96, 33, 200, 0, 0, 0}, {97, 40, 20, 0, 1, 0}};
+const gemm_case edge_cases[] = {
+    {1, 1, 1, 0, 0, 0},     {2, 3, 5, 1, 2, 3},     {3, 4, 8, 0, 0, 0},     {5, 7, 3, 2, 1, 3},
+    {4, 5, 9, 3, 0, 1},     {6, 16, 16, 0, 0, 0},   {7, 17, 33, 1, 1, 1},   {12, 32, 64, 0, 0, 0},
+    {13, 31, 257, 5, 3, 2}, {25, 70, 130, 1, 7, 5}, {24, 40, 300, 0, 0, 0}, {3, 5, 2100, 1, 1, 1},
+    {2, 9, 4200, 0, 3, 0},  {7, 300, 600, 3, 2, 1}, {130, 20, 9, 2, 2, 2},  {1030, 11, 7, 1, 0, 3},
+    {9, 1100, 70, 0, 5, 0}, {1100, 9, 70, 1, 0, 2}, {90, 70, 300, 1, 2, 3}, {96, 33, 200, 0, 0, 0},
+    {97, 40, 20, 0, 1, 0},  {40, 61, 45, 2, 0, 1},  {61, 40, 45, 0, 2, 1}};
 
 template <class T>
 void check_kernel(cpu::gemm_kernel kern) {
@@ -158,21 +162,22 @@ void check_kernel(cpu::gemm_kernel kern) {
 TEMPLATE_TEST_CASE("every gemm kernel matches a long-double triple loop on edge shapes", "[backend][gemm]",
                    float, double) {
   if (!cpu::gemm_simd_available())
-    WARN("this CPU lacks AVX2+FMA: the dot and packed kernels fall back to Eigen");
+    WARN("this CPU lacks AVX2+FMA: the dot, packed and broadcast kernels fall back to Eigen");
   SECTION("one thread") {
     cpu::set_num_threads(1);
     for (const auto kern : {cpu::gemm_kernel::eigen, cpu::gemm_kernel::dot, cpu::gemm_kernel::packed,
-                            cpu::gemm_kernel::automatic})
+                            cpu::gemm_kernel::broadcast, cpu::gemm_kernel::automatic})
       check_kernel<TestType>(kern);
   }
   SECTION("split over two threads") {
     cpu::set_num_threads(2);
-    for (const auto kern : {cpu::gemm_kernel::dot, cpu::gemm_kernel::packed})
+    for (const auto kern : {cpu::gemm_kernel::dot, cpu::gemm_kernel::packed, cpu::gemm_kernel::broadcast})
       for (const auto& g : {gemm_case{24, 700, 256, 1, 0, 0}, gemm_case{700, 24, 256, 0, 1, 2}})
-        for (bool ta : {false, true})
-          if (cpu::gemm_kernel_supports(kern, ta, kern == cpu::gemm_kernel::dot))
-            check_case<TestType>(kern, ta, kern == cpu::gemm_kernel::dot, g, TestType(0.5), TestType(0.25),
-                                 99);
+        for (bool ta : {false, true}) {
+          const bool tb = kern != cpu::gemm_kernel::packed;
+          if (cpu::gemm_kernel_supports(kern, ta, tb))
+            check_case<TestType>(kern, ta, tb, g, TestType(0.5), TestType(0.25), 99);
+        }
     cpu::set_num_threads(1);
   }
 }
@@ -188,6 +193,20 @@ TEMPLATE_TEST_CASE("the packed kernel on a large C and a deep, wide B", "[backen
                        TestType(-0.5), TestType(0.5), 8);
 }
 
+TEMPLATE_TEST_CASE("the broadcast kernel over several k-slices and every panel mix", "[backend][gemm]", float,
+                   double) {
+  // few rows 9..96 in both orientations; k = 1100 spans 2-5 slices of the 192 KiB packed slice
+  // for 96 few rows (kc = 512 floats, 256 doubles) and one or two for fewer
+  cpu::set_num_threads(1);
+  unsigned seed = 200;
+  for (const long few : {9L, 17L, 33L, 40L, 96L}) {
+    check_case<TestType>(cpu::gemm_kernel::broadcast, false, true, gemm_case{few, 50, 1100, 1, 3, 2},
+                         TestType(0.5), TestType(-1), seed++);
+    check_case<TestType>(cpu::gemm_kernel::broadcast, false, true, gemm_case{50, few, 1100, 0, 1, 1},
+                         TestType(1), TestType(0), seed++);
+  }
+}
+
 TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a small batch", "[backend][gemm]") {
   if (!cpu::gemm_simd_available()) {
     WARN("this CPU lacks AVX2+FMA: every shape uses Eigen");
@@ -195,21 +214,31 @@ TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a smal
     return;
   }
   // y = x W^T, dx = dy W, dW = dy^T x for Linear 4096 -> 2048 at batch 24
-  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::dot);
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::broadcast);
+  CHECK(cpu::gemm_kernel_for<double>(false, true, 24, 2048, 4096) == cpu::gemm_kernel::broadcast);
   CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
   CHECK(cpu::gemm_kernel_for<float>(true, false, 2048, 4096, 24) == cpu::gemm_kernel::packed);
+  // the forward at batch <= one vector (8 floats, 4 doubles) takes the dot kernel, and either
+  // orientation (a big batch through a narrow layer) takes the broadcast kernel
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 8, 2048, 4096) == cpu::gemm_kernel::dot);
+  CHECK(cpu::gemm_kernel_for<double>(false, true, 4, 2048, 4096) == cpu::gemm_kernel::dot);
+  CHECK(cpu::gemm_kernel_for<double>(false, true, 5, 2048, 4096) == cpu::gemm_kernel::broadcast);
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 2048, 24, 4096) == cpu::gemm_kernel::broadcast);
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 97, 2048, 4096) == cpu::gemm_kernel::eigen);
   // Linear 256 -> 4096's weight gradient: a 4 MiB float C stays on Eigen, the 8 MiB double one not
   CHECK(cpu::gemm_kernel_for<float>(true, false, 4096, 256, 24) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<double>(true, false, 4096, 256, 24) == cpu::gemm_kernel::packed);
-  // Linear 256 -> 4096: rows of 256 floats are too short for the dot kernel; the 4 MiB weight stays
-  // in cache, Eigen is as fast for dx = dy W
-  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 4096, 256) == cpu::gemm_kernel::eigen);
-  CHECK(cpu::gemm_kernel_for<double>(false, true, 24, 4096, 256) == cpu::gemm_kernel::dot);
+  // Linear 256 -> 4096: its 4 MiB weight streams through the broadcast kernel in the forward;
+  // it stays in cache for dx = dy W, where Eigen is as fast
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 4096, 256) == cpu::gemm_kernel::broadcast);
   CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 256, 4096) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<double>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
-  // large square products and op(A)^T op(B)^T stay on Eigen
+  // a forward whose weight (< 512 KiB) stays in cache, large square products and op(A)^T op(B)^T
+  // stay on Eigen
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 128, 512) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<float>(false, true, 1024, 1024, 1024) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<float>(true, true, 24, 2048, 4096) == cpu::gemm_kernel::eigen);
+  CHECK_FALSE(cpu::gemm_kernel_supports(cpu::gemm_kernel::broadcast, false, false));
   CHECK_FALSE(cpu::gemm_kernel_supports(cpu::gemm_kernel::dot, false, false));
   CHECK(cpu::gemm_kernel_supports(cpu::gemm_kernel::packed, false, true));
   CHECK(cpu::gemm_kernel_supports(cpu::gemm_kernel::packed, true, true));

@@ -6,16 +6,22 @@
 //             with explicit leading dimensions (row strides) so sub-blocks can be addressed.
 // Requires:   Eigen 3.4; T float or double; C does not alias A or B; lda/ldb/ldc >= the stored
 //             row lengths.
-// Ensures:    three kernels, chosen by shape (gemm_kernel_for<T>; gemm(kernel, ...) forces one):
+// Ensures:    four kernels, chosen by shape (gemm_kernel_for<T>; gemm(kernel, ...) forces one):
 //             - eigen: Eigen's blocked GEMM (AVX2/FMA kernels when compiled with -march=x86-64-v3
 //               or better); large square-ish products, op(A)^T op(B)^T, operands that stay in
 //               cache, and always when the CPU lacks AVX2+FMA.
-//             - dot (op = A B^T, min(m, n) <= 96, rows of k >= 2 KiB; e.g. a Linear layer's
-//               forward x W^T at a small batch): every C entry is a dot product of two
-//               contiguous rows; a 3 x 4 tile of 256-bit accumulators (reduced with horizontal
-//               adds) reads the big operand once, sequentially and without packing, K-blocked so
-//               the small operand's block (~96 KiB) stays in L2; each tile prefetches a slice of
-//               the next big-operand rows.
+//             - broadcast (op = A B^T, the smaller side more than one vector and <= 96 rows, the
+//               larger side >= 512 KiB; e.g. a Linear layer's forward x W^T at a small batch):
+//               the few rows are packed transposed into 1-3-vector panels (k-slices of <= 192
+//               KiB on the stack, so they sit in L2); the many rows stream from memory once, in
+//               place, each element broadcast into an MR x NV tile of 12 accumulators (MR = 12 /
+//               NV rows), with no packing and no horizontal sums; each group of rows prefetches
+//               the next group.
+//             - dot (op = A B^T, min(m, n) <= one vector, rows of k >= 2 KiB; the same forward at
+//               batch 1-8): every C entry is a dot product of two contiguous rows; a 3 x 4 tile of
+//               256-bit accumulators (reduced with horizontal adds) reads the big operand once,
+//               sequentially and without packing, K-blocked so the small operand's block (~96
+//               KiB) stays in L2; each tile prefetches a slice of the next big-operand rows.
 //             - packed (op(B) = B with m <= 96 and B >= 8 MiB, e.g. the input gradient dy W of a
 //               large layer at a small batch, where Eigen packs the whole B on every call): a 6 x
 //               2-vector register tile of fused multiply-adds over 6-row panels of op(A) and
@@ -27,7 +33,7 @@
 //               against L1 set conflicts). Either way the tiles of one block prefetch the next B
 //               block a slice each. Forced with gemm(gemm_kernel::packed, ...) it serves every
 //               shape and transpose (op(B) = B^T is packed through lanes x lanes transposes).
-//             The dot and packed kernels are compiled for AVX2+FMA through function target
+//             The broadcast, dot and packed kernels are compiled for AVX2+FMA through function target
 //             attributes and run only when __builtin_cpu_supports reports both, so binaries built
 //             for baseline x86-64 use them too. When m*n*k is large (>= 2^20 multiply-adds) the
 //             larger of m and n is split into num_threads() slices computed concurrently (every
@@ -54,7 +60,7 @@
 namespace hamgen::backend::cpu {
 
 /// The kernels gemm can run; automatic lets gemm_kernel_for choose by shape.
-enum class gemm_kernel { automatic, eigen, dot, packed };
+enum class gemm_kernel { automatic, eigen, dot, packed, broadcast };
 
 /// Rows of op(A) up to which the packed kernel takes its few-rows path (B streamed once in
 /// L1-sized blocks, buffers on the stack) and gemm_kernel_for chooses it for a large B.
@@ -68,14 +74,15 @@ inline bool gemm_simd_available() {
 #endif
 }
 
-/// Whether kernel `kern` can compute op(A) op(B) on this CPU (eigen always can; dot needs
-/// op = A B^T; dot and packed need AVX2+FMA).
+/// Whether kernel `kern` can compute op(A) op(B) on this CPU (eigen always can; dot and broadcast
+/// need op = A B^T; dot, broadcast and packed need AVX2+FMA).
 inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
   switch (kern) {
   case gemm_kernel::automatic:
   case gemm_kernel::eigen:
     return true;
   case gemm_kernel::dot:
+  case gemm_kernel::broadcast:
     return gemm_simd_available() && !trans_a && trans_b;
   case gemm_kernel::packed:
     return gemm_simd_available();
@@ -84,21 +91,30 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 }
 
 /// The kernel gemm uses for this shape and element type T:
-/// - dot for A B^T when min(m, n) <= 96 and k spans >= 2 KiB (k >= 512 floats or 256 doubles:
-///   shorter rows leave too few vector steps per tile to pay for the horizontal reductions; a
-///   Linear layer's forward at a small batch);
+/// - broadcast for A B^T when the smaller of m and n spans more than one vector (> 8 floats or 4
+///   doubles) and at most 96 rows, and the larger side's rows hold >= 512 KiB (a Linear layer's
+///   forward x W^T at a small batch: W streams once, broadcast, and is never packed);
+/// - dot for A B^T when min(m, n) fits one vector and k spans >= 2 KiB (k >= 512 floats or 256
+///   doubles: shorter rows leave too few vector steps per tile to pay for the horizontal reductions;
+///   the same forward at batch 1-8);
 /// - packed for op(B) = B when m <= 96 and B holds >= 8 MiB (the input gradient dy W of a large
 ///   layer at a small batch: Eigen would pack the whole B on every call), and when k <= 64 and C
 ///   holds >= 8 MiB (the weight gradient dy^T x of a large layer at a small batch: the rank-k
 ///   update writes every C entry once, where Eigen first zeroes C in a separate pass);
-/// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, B small enough to stay in cache
-///   (Eigen measured as fast), and whenever AVX2+FMA are missing.
+/// - eigen otherwise: large square-ish products, op(A)^T op(B)^T, operands small enough to stay in
+///   cache (Eigen measured as fast), and whenever AVX2+FMA are missing.
 template <class T>
 gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k) {
   if (!gemm_simd_available()) return gemm_kernel::eigen;
   if (!trans_a && trans_b) {
+    constexpr std::int64_t lanes = 32 / std::int64_t(sizeof(T));
+    const std::int64_t few = std::min(m, n), many = std::max(m, n);
+    if (few > 96) return gemm_kernel::eigen;
+    if (few > lanes)
+      return many * k * std::int64_t(sizeof(T)) >= (std::int64_t{512} << 10) ? gemm_kernel::broadcast
+                                                                             : gemm_kernel::eigen;
     const bool deep = k * std::int64_t(sizeof(T)) >= 2048; // >= 64 vector steps per tile and k-block
-    return std::min(m, n) <= 96 && deep ? gemm_kernel::dot : gemm_kernel::eigen;
+    return deep ? gemm_kernel::dot : gemm_kernel::eigen;
   }
   if (!trans_b) {
     const bool big_b = k * n * std::int64_t(sizeof(T)) >= (std::int64_t{8} << 20);
@@ -315,6 +331,174 @@ void dot_gemm(index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda,
         for (index_t j0 = 0, t = 0; j0 < n; j0 += 4, ++t)
           dot_block(i0, mr, j0, int(std::min<index_t>(4, n - j0)), p0, kc, first, alpha, a, lda, b, ldb, beta,
                     c, ldc, pf.slice(t, tiles, next * row_lines));
+      }
+    }
+  }
+}
+
+// ---- broadcast kernel: C = alpha A B^T + beta C, one side few rows (packed), the other streamed ----
+
+/// Elements of the packed few-side slice (192 KiB, on the stack): kc is chosen so the slice of
+/// all few rows fits, which keeps k in one or two slices for the shapes the kernel is chosen for.
+template <class T>
+inline constexpr index_t broadcast_slice_elems = index_t{192} * 1024 / index_t(sizeof(T));
+
+/// Rows of the many side per register tile for a panel of NV vectors (NV * MR = 12 accumulators).
+constexpr int broadcast_mr(int nv) { return 12 / nv; }
+
+/// t[r * NV*L + jj] = sum_{p < kc} y[r][p] xp[p * NV*L + jj] for r < MR, jj < NV*L, where row r of
+/// the many side is y + min(r, mr - 1) * ldy (rows past mr repeat the last one and are discarded),
+/// each of its elements broadcast against NV vectors of the packed few-side panel xp; prefetches
+/// pf on the way.
+template <class T, int NV>
+[[gnu::target("avx2,fma")]] void broadcast_tile(index_t kc, const T* y, index_t ldy, int mr, const T* xp,
+                                                T* t, const prefetch_run<T>& pf) {
+  using S = avx<T>;
+  using V = typename S::vec;
+  constexpr int L = S::lanes, W = NV * L, MR = broadcast_mr(NV);
+  V acc[MR][NV];
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v) acc[r][v] = S::zero();
+  const T* yr[MR];
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; ++r) yr[r] = y + std::min(r, mr - 1) * ldy;
+  prefetch_cursor<T> cur(pf);
+  const index_t per_iter = cur.left > kc ? (cur.left + kc - 1) / kc : 1;
+  const index_t every = cur.left > 0 && cur.left < kc ? kc / cur.left : 1;
+  index_t countdown = cur.left > 0 ? 1 : kc + 1;
+  for (index_t p = 0; p < kc; ++p) {
+    if (--countdown == 0) {
+      countdown = every;
+      cur.next(per_iter);
+    }
+    V xv[NV];
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v) xv[v] = S::load(xp + p * W + v * L);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      const V yv = S::bcast(yr[r] + p);
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v) acc[r][v] = S::fmadd(yv, xv[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v) S::store(t + r * W + v * L, acc[r][v]);
+}
+
+/// Packs rows [i0, i0 + NV*L) of the few side x (row-major, ldx; rows >= rows_end read as 0), k in
+/// [p0, p0 + kc), transposed: xp[p * W + jj] = x(i0 + jj, p0 + p), W = nv * L.
+template <class T>
+[[gnu::target("avx2,fma")]] void pack_broadcast_panel(const T* x, index_t ldx, index_t i0, index_t rows_end,
+                                                      int nv, index_t p0, index_t kc, T* xp) {
+  constexpr int L = avx<T>::lanes;
+  const index_t W = nv * L;
+  for (int v = 0; v < nv; ++v) {
+    const index_t r0 = i0 + v * L, rows = std::clamp<index_t>(rows_end - r0, 0, L);
+    const T* src = x + r0 * ldx + p0;
+    index_t p = 0;
+    if (rows == L)
+      for (; p + L <= kc; p += L) avx<T>::transpose(src + p, ldx, xp + p * W + v * L, W);
+    for (; p < kc; ++p)
+      for (index_t jj = 0; jj < L; ++jj) xp[p * W + v * L + jj] = jj < rows ? src[jj * ldx + p] : T(0);
+  }
+}
+
+/// The broadcast kernel (op = A B^T with min(m, n) <= 96, e.g. a Linear layer's forward x W^T at
+/// a small batch): the few side (the smaller of A's m rows and B's n rows) is packed transposed,
+/// k-slice by k-slice, into panels of 1-3 vectors across its rows (<= 192 KiB, on the stack, in
+/// L2); the many side streams from memory once, in place: each of its elements is broadcast
+/// against a panel's vectors into an MR x NV register tile (12 accumulators), so it is neither
+/// packed nor reduced horizontally, and each group of its rows prefetches the next group.
+template <class T>
+void broadcast_gemm(index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b,
+                    index_t ldb, T beta, T* c, index_t ldc) {
+  constexpr int L = avx<T>::lanes;
+  constexpr index_t line = prefetch_run<T>::line;
+  const bool few_a = m <= n;
+  const index_t few = few_a ? m : n, many = few_a ? n : m;
+  const T* x = few_a ? a : b;
+  const T* y = few_a ? b : a;
+  const index_t ldx = few_a ? lda : ldb, ldy = few_a ? ldb : lda;
+  // C(few row i, many row r) lives at c + i * ci + r * cr
+  const index_t ci = few_a ? ldc : 1, cr = few_a ? 1 : ldc;
+  // panels: vectors of 3 where possible, the rest in 2s (a lone vector only when there is one)
+  const int vecs = int((few + L - 1) / L);
+  int nv3 = vecs / 3, nv2 = 0, nv1 = 0;
+  if (vecs % 3 == 2) {
+    nv2 = 1;
+  } else if (vecs % 3 == 1) {
+    if (nv3 > 0) {
+      --nv3;
+      nv2 = 2;
+    } else {
+      nv1 = 1;
+    }
+  }
+  // rows of the many side per prefetch group: a multiple of every panel's MR
+  const index_t group = nv1 > 0                ? broadcast_mr(1)
+                        : (nv3 > 0 && nv2 > 0) ? 12
+                        : nv3 > 0              ? broadcast_mr(3)
+                                               : broadcast_mr(2);
+  const index_t few_pad = index_t(vecs) * L;
+  const index_t kc_max = std::min(k, std::max<index_t>(L, broadcast_slice_elems<T> / few_pad / L * L));
+  alignas(64) T xp[broadcast_slice_elems<T>];
+  alignas(64) T t[12 * L];
+  for (index_t p0 = 0; p0 < k; p0 += kc_max) {
+    const index_t kc = std::min(kc_max, k - p0);
+    const T bt = p0 == 0 ? beta : T(1);
+    // the panels, widest first: (first few row, vectors, offset in xp)
+    struct panel {
+      index_t i0;
+      int nv;
+      index_t off;
+    };
+    panel panels[3 * 96 / 8 + 1];
+    int np = 0;
+    for (index_t i0 = 0, off = 0, q = 0; q < nv3 + nv2 + nv1; ++q) {
+      const int nv = q < nv3 ? 3 : q < nv3 + nv2 ? 2 : 1;
+      panels[np++] = {i0, nv, off};
+      pack_broadcast_panel(x, ldx, i0, few, nv, p0, kc, xp + off);
+      i0 += nv * L;
+      off += kc * nv * L;
+    }
+    for (index_t r0 = 0; r0 < many; r0 += group) {
+      const index_t g = std::min(group, many - r0);
+      // the next group: the next rows of this slice, or the first rows of the next slice
+      index_t nr0 = r0 + group, np0 = p0;
+      if (nr0 >= many) {
+        nr0 = 0;
+        np0 = p0 + kc;
+      }
+      prefetch_run<T> pf{};
+      if (np0 < k) {
+        const index_t row_lines = (std::min(kc_max, k - np0) + line - 1) / line;
+        pf = {y + nr0 * ldy + np0, ldy, row_lines, 0, row_lines * std::min(group, many - nr0)};
+      }
+      index_t tiles = 0;
+      for (int q = 0; q < np; ++q) tiles += (g + broadcast_mr(panels[q].nv) - 1) / broadcast_mr(panels[q].nv);
+      index_t tt = 0;
+      for (int q = 0; q < np; ++q) {
+        const auto [i0, nv, off] = panels[q];
+        const index_t mr_max = broadcast_mr(nv), w = nv * L, i_end = std::min(few, i0 + w);
+        for (index_t rr = 0; rr < g; rr += mr_max, ++tt) {
+          const int mr = int(std::min(mr_max, g - rr));
+          const T* yt = y + (r0 + rr) * ldy + p0;
+          const auto pft = pf.slice(tt, tiles, pf.count);
+          if (nv == 3)
+            broadcast_tile<T, 3>(kc, yt, ldy, mr, xp + off, t, pft);
+          else if (nv == 2)
+            broadcast_tile<T, 2>(kc, yt, ldy, mr, xp + off, t, pft);
+          else
+            broadcast_tile<T, 1>(kc, yt, ldy, mr, xp + off, t, pft);
+          for (index_t i = i0; i < i_end; ++i) {
+            T* ct = c + i * ci + (r0 + rr) * cr;
+            for (int r = 0; r < mr; ++r) update(ct[r * cr], t[r * w + (i - i0)], alpha, bt);
+          }
+        }
       }
     }
   }
@@ -634,6 +818,7 @@ void gemm_serial([[maybe_unused]] gemm_kernel kern, bool trans_a, bool trans_b, 
                  index_t ldc) {
 #if HAMGEN_GEMM_X86_SIMD
   if (kern == gemm_kernel::dot) return dot_gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (kern == gemm_kernel::broadcast) return broadcast_gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   // (the two paths are separate functions, so only one of their stack buffers is live at a time)
   if (kern == gemm_kernel::packed && m <= packed_few_rows)
     return packed_gemm_few_rows(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
