@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include <hamgen/core/allocator.hpp>
@@ -51,3 +55,64 @@ TEST_CASE("cpu allocator cache holds only small blocks, at most cache_total_byte
   A::release_cached();
   CHECK(A::cached_bytes() == 0);
 }
+
+TEST_CASE("cpu allocator: the huge-page interior of a buffer", "[core]") {
+  using A = hamgen::device_allocator<hamgen::cpu_t>;
+  constexpr std::uintptr_t mib = std::uintptr_t(1) << 20;
+  // 2 MiB-aligned start: every whole page, the tail cut
+  auto [f0, l0] = A::huge_page_interior(reinterpret_cast<void*>(8 * mib), 7 * mib);
+  CHECK(f0 == 8 * mib);
+  CHECK(l0 == 14 * mib);
+  // unaligned start: the first partial page skipped
+  auto [f1, l1] = A::huge_page_interior(reinterpret_cast<void*>(8 * mib + 64), 7 * mib);
+  CHECK(f1 == 10 * mib);
+  CHECK(l1 == 14 * mib);
+  // no whole page inside
+  auto [f2, l2] = A::huge_page_interior(reinterpret_cast<void*>(8 * mib + 64), 3 * mib);
+  CHECK(f2 == l2);
+}
+
+#if defined(__linux__)
+namespace {
+/// The VmFlags line of the mapping in /proc/self/smaps that contains address a ("" if none).
+std::string vm_flags_at(std::uintptr_t a) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    std::uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream head(line);
+    if (head >> std::hex >> lo >> dash >> hi && dash == '-' && line.find(':') > line.find(' ')) {
+      inside = lo <= a && a < hi;
+      continue;
+    }
+    if (inside && line.rfind("VmFlags:", 0) == 0) return line;
+  }
+  return {};
+}
+} // namespace
+
+TEST_CASE("cpu allocator advises a large buffer's interior MADV_HUGEPAGE", "[core]") {
+  using A = hamgen::device_allocator<hamgen::cpu_t>;
+  if (!A::huge_pages_advised()) {
+    WARN("HAMGEN_HUGE_PAGES=0 or no MADV_HUGEPAGE: the advice is off, nothing to check");
+    return;
+  }
+  const std::size_t n = (std::size_t(16) << 20) / sizeof(float);
+  float* p = A::allocate<float>(n);
+  std::memset(p, 1, n * sizeof(float));
+  const auto [first, last] = A::huge_page_interior(p, n * sizeof(float));
+  REQUIRE(last - first >= (std::size_t(14) << 20));
+  const std::string inner = vm_flags_at(first + 4096),
+                    outer = vm_flags_at(reinterpret_cast<std::uintptr_t>(p));
+  A::deallocate(p, n);
+  if (inner.empty()) {
+    WARN("/proc/self/smaps has no VmFlags for the buffer: cannot check the advice here");
+    return;
+  }
+  INFO("interior: " << inner << "\nstart: " << outer);
+  CHECK(inner.find(" hg") != std::string::npos); // VM_HUGEPAGE set on the interior
+  if (first > reinterpret_cast<std::uintptr_t>(p)) CHECK(outer.find(" hg") == std::string::npos);
+}
+#endif

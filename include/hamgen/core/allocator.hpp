@@ -12,14 +12,28 @@
 //             classes (at most cache_blocks_per_class blocks per class and cache_total_bytes in
 //             all), because an autodiff step creates and frees many small tensors; larger buffers
 //             go straight to the heap (no rounding up, and nothing freed stays counted toward a
-//             training step's peak memory).
+//             training step's peak memory). On Linux, the 2 MiB-aligned interior of a buffer of
+//             >= huge_advice_min_bytes (4 MiB) is advised MADV_HUGEPAGE, so the kernel backs it
+//             with transparent huge pages where they are enabled ("always" or "madvise" in
+//             /sys/kernel/mm/transparent_hugepage/enabled): a fresh 32 MiB weight gradient then
+//             costs 16 page faults instead of 8192 (the fault path measured at ~20 % of a
+//             small-batch MLP training step). The buffer, its size and what malloc accounts for
+//             it are unchanged; HAMGEN_HUGE_PAGES=0 in the environment turns the advice off.
 #pragma once
 
 #include <array>
 #include <bit>
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <new>
+#include <utility>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include <hamgen/core/device.hpp>
 
@@ -36,6 +50,32 @@ struct device_allocator<cpu_t> {
   static constexpr std::size_t cache_max_bytes = std::size_t(1) << 12;
   static constexpr std::size_t cache_blocks_per_class = 32;
   static constexpr std::size_t cache_total_bytes = std::size_t(1) << 16;
+  /// Buffers from this size on get the huge-page advice (their aligned interior holds >= 1 page).
+  static constexpr std::size_t huge_advice_min_bytes = std::size_t(4) << 20;
+  static constexpr std::size_t huge_page_bytes = std::size_t(2) << 20;
+
+  /// Whether large buffers are advised MADV_HUGEPAGE: Linux, and HAMGEN_HUGE_PAGES is not "0".
+  static bool huge_pages_advised() noexcept {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    static const bool on = [] {
+      const char* e = std::getenv("HAMGEN_HUGE_PAGES");
+      return e == nullptr || std::strcmp(e, "0") != 0;
+    }();
+    return on;
+#else
+    return false;
+#endif
+  }
+
+  /// The whole 2 MiB pages inside [p, p + bytes), as [first, last) addresses (first == last when
+  /// there is none).
+  static std::pair<std::uintptr_t, std::uintptr_t> huge_page_interior(const void* p,
+                                                                      std::size_t bytes) noexcept {
+    const auto b = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t first = (b + huge_page_bytes - 1) & ~std::uintptr_t(huge_page_bytes - 1);
+    const std::uintptr_t last = (b + bytes) & ~std::uintptr_t(huge_page_bytes - 1);
+    return last > first ? std::pair{first, last} : std::pair{first, first};
+  }
 
   template <class T>
   static T* allocate(std::size_t n) {
@@ -52,7 +92,9 @@ struct device_allocator<cpu_t> {
       }
       return static_cast<T*>(::operator new (class_bytes(k), std::align_val_t{alignment}));
     }
-    return static_cast<T*>(::operator new (bytes, std::align_val_t{alignment}));
+    void* p = ::operator new (bytes, std::align_val_t{alignment});
+    if (bytes >= huge_advice_min_bytes) advise_huge_pages(p, bytes);
+    return static_cast<T*>(p);
   }
   template <class T>
   static void deallocate(T* p, std::size_t n) noexcept {
@@ -88,6 +130,14 @@ struct device_allocator<cpu_t> {
   }
 
 private:
+  /// Advises the whole huge pages inside the buffer (a hint: failure changes nothing).
+  static void advise_huge_pages([[maybe_unused]] void* p, [[maybe_unused]] std::size_t bytes) noexcept {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (!huge_pages_advised()) return;
+    const auto [first, last] = huge_page_interior(p, bytes);
+    if (last > first) (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#endif
+  }
   static constexpr std::size_t min_class_bytes = 64;
   static constexpr std::size_t classes = 7; // 64 B .. 4 KiB
   static std::size_t size_class(std::size_t bytes) noexcept {
