@@ -225,6 +225,11 @@ TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a smal
   CHECK(cpu::gemm_kernel_for<double>(false, true, 5, 2048, 4096) == cpu::gemm_kernel::broadcast);
   CHECK(cpu::gemm_kernel_for<float>(false, true, 2048, 24, 4096) == cpu::gemm_kernel::broadcast);
   CHECK(cpu::gemm_kernel_for<float>(false, true, 97, 2048, 4096) == cpu::gemm_kernel::eigen);
+  // more than one panel of few rows needs >= 2 MiB on the many side: a convolution's weight
+  // gradient over one 24 x 24 image (64 x 512 x 576, 1.1 MiB) stays on Eigen
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 64, 512, 576) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 32, 1024, 512) == cpu::gemm_kernel::broadcast);
+  CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 512, 256) == cpu::gemm_kernel::broadcast);
   // Linear 256 -> 4096's weight gradient: a 4 MiB float C stays on Eigen, the 8 MiB double one not
   CHECK(cpu::gemm_kernel_for<float>(true, false, 4096, 256, 24) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<double>(true, false, 4096, 256, 24) == cpu::gemm_kernel::packed);

@@ -11,7 +11,8 @@
 //               or better); large square-ish products, op(A)^T op(B)^T, operands that stay in
 //               cache, and always when the CPU lacks AVX2+FMA.
 //             - broadcast (op = A B^T, the smaller side more than one vector and <= 96 rows, the
-//               larger side >= 512 KiB; e.g. a Linear layer's forward x W^T at a small batch):
+//               larger side >= 512 KiB for <= 3 vectors of rows, >= 2 MiB for more; e.g. a Linear
+//               layer's forward x W^T at a small batch):
 //               the few rows are packed transposed into 1-3-vector panels (k-slices of <= 192
 //               KiB on the stack, so they sit in L2); the many rows stream from memory once, in
 //               place, each element broadcast into an MR x NV tile of 12 accumulators (MR = 12 /
@@ -92,8 +93,10 @@ inline bool gemm_kernel_supports(gemm_kernel kern, bool trans_a, bool trans_b) {
 
 /// The kernel gemm uses for this shape and element type T:
 /// - broadcast for A B^T when the smaller of m and n spans more than one vector (> 8 floats or 4
-///   doubles) and at most 96 rows, and the larger side's rows hold >= 512 KiB (a Linear layer's
-///   forward x W^T at a small batch: W streams once, broadcast, and is never packed);
+///   doubles) and at most 96 rows, and the larger side's rows hold >= 512 KiB (few rows in one
+///   panel of <= 3 vectors) or >= 2 MiB (more panels); a Linear layer's forward x W^T at a small
+///   batch: W streams once, broadcast, and is never packed. Below those sizes (e.g. a convolution's
+///   weight gradient over one image, 64 x 512 x 576) Eigen measured as fast;
 /// - dot for A B^T when min(m, n) fits one vector and k spans >= 2 KiB (k >= 512 floats or 256
 ///   doubles: shorter rows leave too few vector steps per tile to pay for the horizontal reductions;
 ///   the same forward at batch 1-8);
@@ -110,9 +113,12 @@ gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int
     constexpr std::int64_t lanes = 32 / std::int64_t(sizeof(T));
     const std::int64_t few = std::min(m, n), many = std::max(m, n);
     if (few > 96) return gemm_kernel::eigen;
-    if (few > lanes)
-      return many * k * std::int64_t(sizeof(T)) >= (std::int64_t{512} << 10) ? gemm_kernel::broadcast
-                                                                             : gemm_kernel::eigen;
+    if (few > lanes) {
+      // one panel (few <= 3 vectors) reads the many side once; more panels re-read it from cache
+      // once each, which only pays when it streams from memory
+      const std::int64_t min_bytes = few <= 3 * lanes ? std::int64_t{512} << 10 : std::int64_t{2} << 20;
+      return many * k * std::int64_t(sizeof(T)) >= min_bytes ? gemm_kernel::broadcast : gemm_kernel::eigen;
+    }
     const bool deep = k * std::int64_t(sizeof(T)) >= 2048; // >= 64 vector steps per tile and k-block
     return deep ? gemm_kernel::dot : gemm_kernel::eigen;
   }
