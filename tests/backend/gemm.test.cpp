@@ -205,6 +205,11 @@ TEMPLATE_TEST_CASE("the broadcast kernel over several k-slices and every panel m
     check_case<TestType>(cpu::gemm_kernel::broadcast, false, true, gemm_case{50, few, 1100, 0, 1, 1},
                          TestType(1), TestType(0), seed++);
   }
+  // both sides above 96 rows: passes of 96 few rows each, in both orientations
+  check_case<TestType>(cpu::gemm_kernel::broadcast, false, true, gemm_case{150, 200, 300, 0, 2, 1},
+                       TestType(1), TestType(0.5), seed++);
+  check_case<TestType>(cpu::gemm_kernel::broadcast, false, true, gemm_case{200, 150, 300, 1, 0, 0},
+                       TestType(-1), TestType(0), seed++);
 }
 
 TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a small batch", "[backend][gemm]") {

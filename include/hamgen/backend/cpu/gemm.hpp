@@ -413,15 +413,19 @@ template <class T>
   }
 }
 
-/// The broadcast kernel (op = A B^T with min(m, n) <= 96, e.g. a Linear layer's forward x W^T at
-/// a small batch): the few side (the smaller of A's m rows and B's n rows) is packed transposed,
-/// k-slice by k-slice, into panels of 1-3 vectors across its rows (<= 192 KiB, on the stack, in
-/// L2); the many side streams from memory once, in place: each of its elements is broadcast
-/// against a panel's vectors into an MR x NV register tile (12 accumulators), so it is neither
-/// packed nor reduced horizontally, and each group of its rows prefetches the next group.
+/// Rows of the few side one pass of the broadcast kernel takes (more are split into passes).
+inline constexpr index_t broadcast_max_few = 96;
+
+/// One pass of the broadcast kernel (op = A B^T, min(m, n) <= broadcast_max_few; e.g. a Linear
+/// layer's forward x W^T at a small batch): the few side (the smaller of A's m rows and B's n
+/// rows) is packed transposed, k-slice by k-slice, into panels of 1-3 vectors across its rows
+/// (<= 192 KiB, on the stack, in L2); the many side streams from memory once, in place: each of
+/// its elements is broadcast against a panel's vectors into an MR x NV register tile (12
+/// accumulators), so it is neither packed nor reduced horizontally, and each group of its rows
+/// prefetches the next group.
 template <class T>
-void broadcast_gemm(index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b,
-                    index_t ldb, T beta, T* c, index_t ldc) {
+void broadcast_gemm_pass(index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b,
+                         index_t ldb, T beta, T* c, index_t ldc) {
   constexpr int L = avx<T>::lanes;
   constexpr index_t line = prefetch_run<T>::line;
   const bool few_a = m <= n;
@@ -462,7 +466,7 @@ void broadcast_gemm(index_t m, index_t n, index_t k, T alpha, const T* a, index_
       int nv;
       index_t off;
     };
-    panel panels[3 * 96 / 8 + 1];
+    panel panels[broadcast_max_few / 4]; // at most one panel per vector of few rows
     int np = 0;
     for (index_t i0 = 0, off = 0, q = 0; q < nv3 + nv2 + nv1; ++q) {
       const int nv = q < nv3 ? 3 : q < nv3 + nv2 ? 2 : 1;
@@ -507,6 +511,23 @@ void broadcast_gemm(index_t m, index_t n, index_t k, T alpha, const T* a, index_
         }
       }
     }
+  }
+}
+
+/// The broadcast kernel on any shape: the few side is taken broadcast_max_few rows per pass.
+template <class T>
+void broadcast_gemm(index_t m, index_t n, index_t k, T alpha, const T* a, index_t lda, const T* b,
+                    index_t ldb, T beta, T* c, index_t ldc) {
+  if (std::min(m, n) <= broadcast_max_few)
+    return broadcast_gemm_pass(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (m <= n) {
+    for (index_t i0 = 0; i0 < m; i0 += broadcast_max_few)
+      broadcast_gemm_pass(std::min(broadcast_max_few, m - i0), n, k, alpha, a + i0 * lda, lda, b, ldb, beta,
+                          c + i0 * ldc, ldc);
+  } else {
+    for (index_t j0 = 0; j0 < n; j0 += broadcast_max_few)
+      broadcast_gemm_pass(m, std::min(broadcast_max_few, n - j0), k, alpha, a, lda, b + j0 * ldb, ldb, beta,
+                          c + j0, ldc);
   }
 }
 
