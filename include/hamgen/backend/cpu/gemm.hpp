@@ -5,7 +5,8 @@
 //             op(A) = A (m x k) or A^T (A stored k x m), op(B) = B (k x n) or B^T (B stored n x k),
 //             with explicit leading dimensions (row strides) so sub-blocks can be addressed.
 // Requires:   Eigen 3.4; T float or double; C does not alias A or B; lda/ldb/ldc >= the stored
-//             row lengths.
+//             row lengths; ~200 KiB of stack in the calling thread (the broadcast and packed
+//             kernels keep their packed blocks there rather than on the heap).
 // Ensures:    four kernels, chosen by shape (gemm_kernel_for<T>; gemm(kernel, ...) forces one):
 //             - eigen: Eigen's blocked GEMM (AVX2/FMA kernels when compiled with -march=x86-64-v3
 //               or better); large square-ish products, op(A)^T op(B)^T, operands that stay in
