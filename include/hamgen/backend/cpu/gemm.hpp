@@ -217,6 +217,23 @@ struct prefetch_cursor {
   }
 };
 
+/// A prefetch_run spread evenly over a tile's kc loop steps: tick() once per step issues
+/// per_iter prefetches every `every` steps (a countdown, not a call to the cursor per step).
+template <class T>
+struct prefetch_pacer {
+  prefetch_cursor<T> cur;
+  index_t per_iter, every, countdown;
+  prefetch_pacer(const prefetch_run<T>& pf, index_t kc)
+      : cur(pf), per_iter(cur.left > kc ? (cur.left + kc - 1) / kc : 1),
+        every(cur.left > 0 && cur.left < kc ? kc / cur.left : 1), countdown(cur.left > 0 ? 1 : kc + 1) {}
+  [[gnu::always_inline]] inline void tick() {
+    if (--countdown == 0) {
+      countdown = every;
+      cur.next(per_iter);
+    }
+  }
+};
+
 // ---- dot kernel: C = alpha A B^T + beta C, A (m x k, lda), B (n x k, ldb) ----
 
 /// s[i*4 + j] = sum_{p < kc} a[i*lda + p] b[j*ldb + p] for i < MR, j < NR, prefetching pf
@@ -371,15 +388,9 @@ template <class T, int NV>
   const T* yr[MR];
 #pragma GCC unroll 12
   for (int r = 0; r < MR; ++r) yr[r] = y + std::min(r, mr - 1) * ldy;
-  prefetch_cursor<T> cur(pf);
-  const index_t per_iter = cur.left > kc ? (cur.left + kc - 1) / kc : 1;
-  const index_t every = cur.left > 0 && cur.left < kc ? kc / cur.left : 1;
-  index_t countdown = cur.left > 0 ? 1 : kc + 1;
+  prefetch_pacer<T> pacer(pf, kc);
   for (index_t p = 0; p < kc; ++p) {
-    if (--countdown == 0) {
-      countdown = every;
-      cur.next(per_iter);
-    }
+    pacer.tick();
     V xv[NV];
 #pragma GCC unroll 3
     for (int v = 0; v < NV; ++v) xv[v] = S::load(xp + p * W + v * L);
@@ -654,16 +665,9 @@ template <class T, b_source Source = b_source::panel>
   V acc[MR][2];
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = S::zero();
-  prefetch_cursor<T> cur(pf);
-  // spread the prefetches evenly: per_iter lines every `every` iterations
-  const index_t per_iter = cur.left > kc ? (cur.left + kc - 1) / kc : 1;
-  const index_t every = cur.left > 0 && cur.left < kc ? kc / cur.left : 1;
-  index_t countdown = cur.left > 0 ? 1 : kc + 1;
+  prefetch_pacer<T> pacer(pf, kc);
   for (index_t p = 0; p < kc; ++p) {
-    if (--countdown == 0) {
-      countdown = every;
-      cur.next(per_iter);
-    }
+    pacer.tick();
     V b0, b1;
     if constexpr (Source != b_source::panel) {
       b0 = S::load(src + p * ldb);
