@@ -6,7 +6,6 @@
     benchmarks/compare.py hamgen.json torch.jsonl [--peer-impl torch] [--markdown]
     benchmarks/compare.py h1.json,h2.json,h3.json t1.jsonl,t2.jsonl,t3.jsonl --markdown
 
-
 hamgen benchmark names are "bench|impl=NAME|dtype=...|key=value|...". Each is turned into the
 peers' JSON-lines form (median_s = median real time of one call, in seconds) and joined with the
 peer on (bench, dtype, threads, size keys). Prints one row per joined case: ratio = hamgen / peer

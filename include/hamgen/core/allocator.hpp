@@ -21,6 +21,7 @@
 //             it are unchanged; HAMGEN_HUGE_PAGES=0 in the environment turns the advice off.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
@@ -74,7 +75,7 @@ struct device_allocator<cpu_t> {
     const auto b = reinterpret_cast<std::uintptr_t>(p);
     const std::uintptr_t first = (b + huge_page_bytes - 1) & ~std::uintptr_t(huge_page_bytes - 1);
     const std::uintptr_t last = (b + bytes) & ~std::uintptr_t(huge_page_bytes - 1);
-    return last > first ? std::pair{first, last} : std::pair{first, first};
+    return {first, std::max(first, last)};
   }
 
   template <class T>

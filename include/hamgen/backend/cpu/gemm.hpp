@@ -67,7 +67,10 @@ enum class gemm_kernel { automatic, eigen, dot, packed, broadcast };
 /// Rows of op(A) up to which the packed kernel takes its few-rows path (B streamed once in
 /// L1-sized blocks, buffers on the stack) and gemm_kernel_for chooses it for a large B.
 inline constexpr index_t packed_few_rows = 96;
-/// Whether this CPU runs the AVX2+FMA kernels (dot, packed).
+/// Rows of the few side one pass of the broadcast kernel takes (more are split into passes), and
+/// the most for which gemm_kernel_for chooses it.
+inline constexpr index_t broadcast_max_few = 96;
+/// Whether this CPU runs the AVX2+FMA kernels (broadcast, dot, packed).
 inline bool gemm_simd_available() {
 #if HAMGEN_GEMM_X86_SIMD
   return simd_avx2_fma_available();
@@ -113,7 +116,7 @@ gemm_kernel gemm_kernel_for(bool trans_a, bool trans_b, std::int64_t m, std::int
   if (!trans_a && trans_b) {
     constexpr std::int64_t lanes = 32 / std::int64_t(sizeof(T));
     const std::int64_t few = std::min(m, n), many = std::max(m, n);
-    if (few > 96) return gemm_kernel::eigen;
+    if (few > broadcast_max_few) return gemm_kernel::eigen;
     if (few > lanes) {
       // one panel (few <= 3 vectors) reads the many side once; more panels re-read it from cache
       // once each, which only pays when it streams from memory
@@ -407,26 +410,26 @@ template <class T, int NV>
     for (int v = 0; v < NV; ++v) S::store(t + r * W + v * L, acc[r][v]);
 }
 
-/// Packs rows [i0, i0 + NV*L) of the few side x (row-major, ldx; rows >= rows_end read as 0), k in
-/// [p0, p0 + kc), transposed: xp[p * W + jj] = x(i0 + jj, p0 + p), W = nv * L.
+/// Packs `rows` rows of a row-major matrix (row r at src + r * ld), elements [0, kc) of each,
+/// transposed into a panel of `width` columns (a multiple of the vector width):
+/// dst[p * width + jj] = src[jj * ld + p] for jj < rows, 0 for rows <= jj < width. Each full group
+/// of lanes rows is transposed in lanes x lanes register blocks (lanes contiguous elements of
+/// lanes rows each); the k tail and partial groups are copied element by element. Used by the
+/// packed kernel for op(B) = B^T and by the broadcast kernel for its few side.
 template <class T>
-[[gnu::target("avx2,fma")]] void pack_broadcast_panel(const T* x, index_t ldx, index_t i0, index_t rows_end,
-                                                      int nv, index_t p0, index_t kc, T* xp) {
+[[gnu::target("avx2,fma")]] void pack_rows_transposed(const T* src, index_t ld, index_t rows, index_t width,
+                                                      index_t kc, T* dst) {
   constexpr int L = avx<T>::lanes;
-  const index_t W = nv * L;
-  for (int v = 0; v < nv; ++v) {
-    const index_t r0 = i0 + v * L, rows = std::clamp<index_t>(rows_end - r0, 0, L);
-    const T* src = x + r0 * ldx + p0;
+  for (index_t g0 = 0; g0 < width; g0 += L) {
+    const index_t g_rows = std::clamp<index_t>(rows - g0, 0, L);
     index_t p = 0;
-    if (rows == L)
-      for (; p + L <= kc; p += L) avx<T>::transpose(src + p, ldx, xp + p * W + v * L, W);
+    if (g_rows == L)
+      for (; p + L <= kc; p += L) avx<T>::transpose(src + g0 * ld + p, ld, dst + p * width + g0, width);
     for (; p < kc; ++p)
-      for (index_t jj = 0; jj < L; ++jj) xp[p * W + v * L + jj] = jj < rows ? src[jj * ldx + p] : T(0);
+      for (index_t jj = 0; jj < L; ++jj)
+        dst[p * width + g0 + jj] = jj < g_rows ? src[(g0 + jj) * ld + p] : T(0);
   }
 }
-
-/// Rows of the few side one pass of the broadcast kernel takes (more are split into passes).
-inline constexpr index_t broadcast_max_few = 96;
 
 /// One pass of the broadcast kernel (op = A B^T, min(m, n) <= broadcast_max_few; e.g. a Linear
 /// layer's forward x W^T at a small batch): the few side (the smaller of A's m rows and B's n
@@ -483,7 +486,7 @@ void broadcast_gemm_pass(index_t m, index_t n, index_t k, T alpha, const T* a, i
     for (index_t i0 = 0, off = 0, q = 0; q < nv3 + nv2 + nv1; ++q) {
       const int nv = q < nv3 ? 3 : q < nv3 + nv2 ? 2 : 1;
       panels[np++] = {i0, nv, off};
-      pack_broadcast_panel(x, ldx, i0, few, nv, p0, kc, xp + off);
+      pack_rows_transposed(x + i0 * ldx + p0, ldx, std::min<index_t>(few - i0, nv * L), nv * L, kc, xp + off);
       i0 += nv * L;
       off += kc * nv * L;
     }
@@ -608,24 +611,13 @@ void pack_b(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0, index_t
 }
 
 /// pack_b for op(B) = B^T (B stored n x k, row-major): the same panels,
-/// bp[q*ps + p*NR + jj] = B(j0 + q*NR + jj, p0 + p), zero-padded; full panels are transposed in
-/// lanes x lanes blocks, each reading lanes contiguous elements of lanes rows of B.
+/// bp[q*ps + p*NR + jj] = B(j0 + q*NR + jj, p0 + p), zero-padded (pack_rows_transposed per panel).
 template <class T>
-[[gnu::target("avx2,fma")]] void pack_bt(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0,
-                                         index_t kc, T* bp) {
-  constexpr int NR = packed_nr<T>, L = avx<T>::lanes;
-  const index_t ps = b_panel_stride<T>(kc);
-  for (index_t q = 0; q * NR < nc; ++q) {
-    T* dst = bp + q * ps;
-    const index_t rows = std::min<index_t>(NR, nc - q * NR);
-    const T* src = b + (j0 + q * NR) * ldb + p0;
-    index_t p = 0;
-    if (rows == NR)
-      for (; p + L <= kc; p += L)
-        for (int h = 0; h < NR; h += L) avx<T>::transpose(src + h * ldb + p, ldb, dst + p * NR + h, NR);
-    for (; p < kc; ++p)
-      for (index_t jj = 0; jj < NR; ++jj) dst[p * NR + jj] = jj < rows ? src[jj * ldb + p] : T(0);
-  }
+void pack_bt(const T* b, index_t ldb, index_t j0, index_t nc, index_t p0, index_t kc, T* bp) {
+  constexpr int NR = packed_nr<T>;
+  for (index_t q = 0; q * NR < nc; ++q)
+    pack_rows_transposed(b + (j0 + q * NR) * ldb + p0, ldb, std::min<index_t>(NR, nc - q * NR), NR, kc,
+                         bp + q * b_panel_stride<T>(kc));
 }
 
 /// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) into panels (pack_b or pack_bt).

@@ -1,6 +1,6 @@
 // hamgen/backend/cpu/simd.hpp
 //
-// Represents: the AVX2/FMA vocabulary of the CPU kernels (gemm.hpp's dot and packed kernels,
+// Represents: the AVX2/FMA vocabulary of the CPU kernels (gemm.hpp's broadcast, dot and packed kernels,
 //             small_gemm.hpp): detail::avx<T> for T = float (8 lanes) and double (4 lanes) with
 //             loads, masked loads/stores, broadcasts, fused multiply-adds, the ReLU / gate blends,
 //             horizontal sums and lanes x lanes block transposes, and the one run-time check of whether this
