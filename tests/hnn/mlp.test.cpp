@@ -1,5 +1,5 @@
 // Tests for hamgen/hnn/mlp.hpp: taped forward == fused kernels (forward, backward, input gradient and
-// its adjoint) for every activation; initialisation bounds; errors.
+// its adjoint) for every activation; deferred weight-gradient products; initialisation bounds; errors.
 #include <catch2/catch.hpp>
 
 #include "hnn_fixtures.hpp"
@@ -109,6 +109,73 @@ TEST_CASE("hnn::mlp: fused input gradient and its adjoint equal engine double ba
         REQUIRE(xbar(Eigen::Index(j), Eigen::Index(b)) ==
                 Approx(xv.grad()(b, j)).epsilon(1e-12).margin(1e-14));
   }
+}
+
+TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evaluation ones", "[hnn][mlp]") {
+  // three hidden layers (a chain of deferred ū blocks), four evaluations at different inputs, the
+  // input slice r0 = 3, nr = 4 of an input of 9; batch 5 (row and column tails of the kernels)
+  generator g(5);
+  hnn::mlp<double> m({.in = 9, .hidden = {19, 13, 11}, .out = 1, .act = hnn::activation::relu}, g);
+  using mat = hnn::detail::mat<double>;
+  using kernels = hnn::detail::mlp_kernels<double>;
+  const Eigen::Index B = 5, r0 = 3, nr = 4, evals = 4;
+  std::vector<mat> wcol;
+  kernels::pack(m, wcol);
+  std::vector<hnn::detail::mlp_cache<double>> caches(static_cast<std::size_t>(evals));
+  std::vector<mat> gbars;
+  for (auto& c : caches) {
+    c.resize(m.options(), B, true);
+    c.wcol = &wcol;
+    c.x = mat::NullaryExpr(9, B, [&] { return g.normal(); });
+    mat gpart(nr, B);
+    kernels::input_gradient(m, c, r0, nr, gpart);
+    gbars.push_back(mat::NullaryExpr(nr, B, [&] { return g.normal(); }));
+  }
+  hnn::detail::mlp_scratch<double> s;
+  mat xbar = mat::Zero(9, B);
+  auto gradients = [&] {
+    std::vector<tensor<double>> out;
+    m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { out.push_back(p.grad); }, "");
+    return out;
+  };
+  m.zero_grad();
+  for (std::size_t e = 0; e < caches.size(); ++e)
+    kernels::input_gradient_adjoint(m, caches[e], r0, nr, gbars[e], &xbar, s);
+  densify(m);
+  const auto ref = gradients();
+  m.zero_grad();
+  hnn::detail::mlp_deferred_wgrad<double> d;
+  d.reserve(m, r0, nr, evals * B);
+  for (std::size_t e = 0; e < caches.size(); ++e) {
+    caches[e].defer = &d;
+    kernels::input_gradient_adjoint(m, caches[e], r0, nr, gbars[e], &xbar, s);
+  }
+  REQUIRE(d.used == evals * B);
+  d.flush();
+  REQUIRE(d.used == 0);
+  d.flush(); // nothing pending: adds nothing
+  densify(m);
+  const auto got = gradients();
+  REQUIRE(got.size() == ref.size());
+  double scale = 0;
+  for (const auto& t : ref)
+    for (double v : t) scale = std::max(scale, std::abs(v));
+  REQUIRE(scale > 0);
+  for (std::size_t k = 0; k < ref.size(); ++k)
+    for (std::size_t i = 0; i < ref[k].size(); ++i)
+      REQUIRE(got[k][i] == Approx(ref[k][i]).margin(1e-13 * scale));
+
+  // errors: more columns than reserved, another input slice, a smooth activation
+  d.reserve(m, r0, nr, B);
+  caches[0].defer = &d;
+  kernels::input_gradient_adjoint(m, caches[0], r0, nr, gbars[0], &xbar, s);
+  REQUIRE_THROWS_WITH(kernels::input_gradient_adjoint(m, caches[1], r0, nr, gbars[1], &xbar, s),
+                      Catch::Contains("mlp_deferred_wgrad") && Catch::Contains("room for 5"));
+  d.reserve(m, 0, nr, B);
+  REQUIRE_THROWS_WITH(kernels::input_gradient_adjoint(m, caches[0], r0, nr, gbars[0], &xbar, s),
+                      Catch::Contains("another net or input slice") && Catch::Contains("r0=3"));
+  hnn::mlp<double> smooth({.in = 9, .hidden = {4}, .out = 1, .act = hnn::activation::tanh}, g);
+  REQUIRE_THROWS_WITH(d.reserve(smooth, 0, 1, 1), Catch::Contains("tanh"));
 }
 
 TEST_CASE("hnn::mlp: Xavier-uniform initialisation bounds, names and errors", "[hnn][mlp]") {

@@ -129,7 +129,8 @@ TEST_CASE("hnn rollout: fused == engine at the HGAN sizes with relu (the small_g
           "[hnn][rollout]") {
   // n = 10, two hidden layers of 100 (row tails of every tile width), batches 16 and 7 (column tails),
   // mlp and separable H: the unpacked AVX2 products and their fused masks against the engine's ops.
-  for (std::size_t B : {16, 7}) {
+  // (batches up to fused_rollout::max_deferred_batch batch their weight-gradient products; 80 does not)
+  for (std::size_t B : {16, 7, 80}) {
     INFO("batch " << B);
     generator g(11);
     hnn::mlp_hamiltonian<double> h({.n = 10, .hidden = {100, 100}, .act = hnn::activation::relu}, g);

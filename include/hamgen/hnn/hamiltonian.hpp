@@ -76,6 +76,10 @@ public:
     detail::mlp_kernels<T>::input_gradient(net, c, w == part::q ? 0 : Eigen::Index(n_), Eigen::Index(n_),
                                            std::forward<G>(g));
   }
+  /// Reserves d for `columns` deferred adjoint columns of part w (relu only; see mlp_deferred_wgrad).
+  void defer_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w, Eigen::Index columns) {
+    d.reserve(net, w == part::q ? 0 : Eigen::Index(n_), Eigen::Index(n_), columns);
+  }
   template <class GB, class SB>
   bool grad_part_adjoint(const cache& c, part w, const GB& gbar, SB& state_bar, detail::mlp_scratch<T>& s) {
     return detail::mlp_kernels<T>::input_gradient_adjoint(net, c, w == part::q ? 0 : Eigen::Index(n_),
@@ -125,6 +129,10 @@ public:
       c.x = state.bottomRows(n);
       detail::mlp_kernels<T>::input_gradient(kinetic, c, 0, n, std::forward<G>(g));
     }
+  }
+  /// Reserves d for `columns` deferred adjoint columns of part w: V's for q, T's for p (relu only).
+  void defer_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w, Eigen::Index columns) {
+    d.reserve(w == part::q ? potential : kinetic, 0, Eigen::Index(n_), columns);
   }
   template <class GB, class SB>
   bool grad_part_adjoint(const cache& c, part w, const GB& gbar, SB& state_bar, detail::mlp_scratch<T>& s) {

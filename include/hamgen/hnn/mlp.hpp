@@ -247,6 +247,9 @@ void relu_mask_broadcast(const mat<T>& a, const W& w, mat<T>& out) {
   }
 }
 
+template <class T>
+struct mlp_deferred_wgrad;
+
 /// Per-evaluation cache of the fused kernels (one per forward evaluation kept for the backward).
 /// For relu only x, a and delta are kept: σ'(z) = [a > 0] is read back from the activation.
 template <class T>
@@ -263,6 +266,9 @@ struct mlp_cache {
   /// weights do not change (one rollout). When set, the products run through backend::cpu::small_gemm,
   /// which needs W_l with contiguous columns; without them the kernels use Eigen.
   const std::vector<mat<T>>* wcol = nullptr;
+  /// With wcol and relu: the adjoint's weight-gradient products are not run per evaluation but
+  /// their operands stored here, to be added in one long product by mlp_deferred_wgrad::flush.
+  mlp_deferred_wgrad<T>* defer = nullptr;
 
   void resize(const mlp_options& o, Eigen::Index batch, bool input_gradient) {
     const std::size_t L = o.hidden.size();
@@ -286,6 +292,94 @@ struct mlp_cache {
       }
     }
   }
+};
+
+/// The weight-gradient products of many relu input_gradient_adjoint calls on one net and one input
+/// slice (columns [r0, r0 + nr) of W_0), batched. Per evaluation the adjoint adds rank-B products
+/// W̄_0[:, r0:r0+nr] += δ_0 ḡᵀ and W̄_{l+1} += δ_{l+1} ū_lᵀ; with B = 16 each reads and writes all of
+/// W̄ for 16 multiply-adds per element. Here the operands of every evaluation are stored side by side
+/// (ḡ, δ_l, ū_l as column blocks) and flush() adds all of them at once, summing over every
+/// evaluation's batch columns (k = evaluations · B): the same sums, reassociated.
+/// Usage: reserve(net, r0, nr, columns) before the adjoints, set mlp_cache::defer, flush() after them.
+template <class T>
+struct mlp_deferred_wgrad {
+  mlp<T>* net = nullptr;
+  Eigen::Index r0 = 0, nr = 0, used = 0;
+  mat<T> gbar;               ///< ḡ of every evaluation [nr x columns]
+  std::vector<mat<T>> delta; ///< delta[l] = δ_l [w_l x columns], l < L
+  std::vector<mat<T>> ubar;  ///< ubar[l] = ū_l [w_l x columns], l < L − 1
+
+  /// Room for `columns` batch columns (the sum of the deferred evaluations' batches).
+  void reserve(mlp<T>& m, Eigen::Index first_row, Eigen::Index rows, Eigen::Index columns) {
+    HAMGEN_CHECK(m.options().act == activation::relu,
+                 "hnn::mlp_deferred_wgrad::reserve: the net's activation is ", to_string(m.options().act),
+                 "; only relu adjoints defer their products");
+    net = &m;
+    used = 0; // anything still pending (an adjoint sweep that threw) is dropped
+    r0 = first_row;
+    nr = rows;
+    const auto& o = m.options();
+    const std::size_t L = o.hidden.size();
+    gbar.resize(rows, columns);
+    delta.resize(L);
+    ubar.resize(L - 1);
+    for (std::size_t l = 0; l < L; ++l) {
+      delta[l].resize(Eigen::Index(o.hidden[l]), columns);
+      if (l + 1 < L) ubar[l].resize(Eigen::Index(o.hidden[l]), columns);
+    }
+  }
+
+  /// First column of a block of B columns for one evaluation.
+  Eigen::Index take(Eigen::Index B) {
+    HAMGEN_CHECK(used + B <= gbar.cols(), "hnn::mlp_deferred_wgrad: ", used + B,
+                 " columns deferred, room for ", gbar.cols());
+    const Eigen::Index c0 = used;
+    used += B;
+    return c0;
+  }
+
+  /// Adds every pending product into the net's weight gradients; nothing is pending afterwards.
+  void flush() {
+    if (used == 0 || !net) return;
+    const auto& o = net->options();
+    const std::size_t L = o.hidden.size();
+    const auto in = Eigen::Index(o.in), w0 = Eigen::Index(o.hidden[0]);
+    // each product in slices of k ≤ small_gemm_max_unpacked: the unpacked kernel, C re-read per slice
+    const Eigen::Index ks = backend::cpu::small_gemm_max_unpacked;
+    for (Eigen::Index k0 = 0; k0 < used; k0 += ks) {
+      const Eigen::Index k = std::min(ks, used - k0);
+      // W̄_0[:, r0:r0+nr] += Δ_0 Ḡᵀ, as its transpose in W̄_0's column-major view
+      backend::cpu::small_gemm<T>({.m = nr,
+                                   .n = w0,
+                                   .k = k,
+                                   .a = gbar.data() + k0 * nr,
+                                   .lda = nr,
+                                   .b = delta[0].data() + k0 * w0,
+                                   .b_row = w0,
+                                   .b_col = 1,
+                                   .c = gmap(net->weights[0]).data() + r0,
+                                   .ldc = in,
+                                   .init = small_gemm_init::accumulate});
+      for (std::size_t l = 0; l + 1 < L; ++l) { // W̄_{l+1} += Δ_{l+1} Ūᵀ_l, as Ū_l Δᵀ_{l+1}
+        const auto wl = Eigen::Index(o.hidden[l]), wn = Eigen::Index(o.hidden[l + 1]);
+        backend::cpu::small_gemm<T>({.m = wl,
+                                     .n = wn,
+                                     .k = k,
+                                     .a = ubar[l].data() + k0 * wl,
+                                     .lda = wl,
+                                     .b = delta[l + 1].data() + k0 * wn,
+                                     .b_row = wn,
+                                     .b_col = 1,
+                                     .c = gmap(net->weights[l + 1]).data(),
+                                     .ldc = wl,
+                                     .init = small_gemm_init::accumulate});
+      }
+    }
+    used = 0;
+  }
+
+private:
+  using small_gemm_init = backend::cpu::small_gemm_init;
 };
 
 /// Scratch of the adjoint passes (sized once, reused).
@@ -501,26 +595,45 @@ struct mlp_kernels {
   }
 
   /// input_gradient_adjoint for relu with column-major weight copies: every product one small_gemm,
-  /// the masks [a_l > 0] fused into the products' stores.
+  /// the masks [a_l > 0] fused into the products' stores. With c.defer the weight-gradient products
+  /// are left to c.defer->flush(): their operands (ḡ, δ_l, ū_l) go to its column blocks.
   static void relu_adjoint_unpacked(mlp<T>& m, const mlp_cache<T>& c, Eigen::Index r0, Eigen::Index nr,
                                     const mat<T>& gbar, mlp_scratch<T>& s) {
     const auto& o = m.options();
     const std::size_t L = o.hidden.size();
     const Eigen::Index B = gbar.cols(), in = Eigen::Index(o.in), w0 = Eigen::Index(o.hidden[0]);
-    // W̄_0[:, r0:r0+nr] += δ_0 ḡᵀ, written as its transpose (rows r0.. of W̄_0's column-major view)
-    backend::cpu::small_gemm<T>({.m = nr,
-                                 .n = w0,
-                                 .k = B,
-                                 .a = gbar.data(),
-                                 .lda = gbar.rows(),
-                                 .b = c.delta[0].data(),
-                                 .b_row = w0,
-                                 .b_col = 1,
-                                 .c = gmap(m.weights[0]).data() + r0,
-                                 .ldc = in,
-                                 .init = sg_init::accumulate});
+    mlp_deferred_wgrad<T>* df = c.defer;
+    Eigen::Index c0 = 0;
+    if (df) {
+      HAMGEN_CHECK(df->net == &m && df->r0 == r0 && df->nr == nr,
+                   "hnn::mlp_kernels: deferred weight gradients reserved for another net or input slice (r0=",
+                   df->r0, ", nr=", df->nr, " against r0=", r0, ", nr=", nr, ")");
+      c0 = df->take(B);
+      df->gbar.middleCols(c0, B) = gbar;
+      for (std::size_t l = 0; l < L; ++l) df->delta[l].middleCols(c0, B) = c.delta[l];
+    } else {
+      // W̄_0[:, r0:r0+nr] += δ_0 ḡᵀ, written as its transpose (rows r0.. of W̄_0's column-major view)
+      backend::cpu::small_gemm<T>({.m = nr,
+                                   .n = w0,
+                                   .k = B,
+                                   .a = gbar.data(),
+                                   .lda = gbar.rows(),
+                                   .b = c.delta[0].data(),
+                                   .b_row = w0,
+                                   .b_col = 1,
+                                   .c = gmap(m.weights[0]).data() + r0,
+                                   .ldc = in,
+                                   .init = sg_init::accumulate});
+    }
+    // ū_l [w_l x B]: in the deferred block while a later weight gradient needs it, else scratch
+    auto ubar_out = [&](std::size_t l, mat<T>& scratch) -> T* {
+      const auto wl = Eigen::Index(o.hidden[l]);
+      if (df && l + 1 < L) return df->ubar[l].data() + c0 * wl;
+      scratch.resize(wl, B);
+      return scratch.data();
+    };
     // ū_0 = [a_0 > 0] ⊙ W_0[:, r0:r0+nr] ḡ
-    s.ubar.resize(w0, B);
+    T* u = ubar_out(0, s.ubar);
     backend::cpu::small_gemm<T>({.m = w0,
                                  .n = B,
                                  .k = nr,
@@ -529,44 +642,46 @@ struct mlp_kernels {
                                  .b = gbar.data(),
                                  .b_row = 1,
                                  .b_col = gbar.rows(),
-                                 .c = s.ubar.data(),
+                                 .c = u,
                                  .ldc = w0,
                                  .epilogue = sg_epilogue::gate,
                                  .gate = c.a[0].data(),
                                  .ldg = w0});
     for (std::size_t l = 0; l + 1 < L; ++l) {
       const auto wl = Eigen::Index(o.hidden[l]), wn = Eigen::Index(o.hidden[l + 1]);
-      // W̄_{l+1} += δ_{l+1} ū_lᵀ (as ū_l δ_{l+1}ᵀ into W̄_{l+1}'s column-major view)
-      backend::cpu::small_gemm<T>({.m = wl,
-                                   .n = wn,
-                                   .k = B,
-                                   .a = s.ubar.data(),
-                                   .lda = wl,
-                                   .b = c.delta[l + 1].data(),
-                                   .b_row = wn,
-                                   .b_col = 1,
-                                   .c = gmap(m.weights[l + 1]).data(),
-                                   .ldc = wl,
-                                   .init = sg_init::accumulate});
+      if (!df) // W̄_{l+1} += δ_{l+1} ū_lᵀ (as ū_l δ_{l+1}ᵀ into W̄_{l+1}'s column-major view)
+        backend::cpu::small_gemm<T>({.m = wl,
+                                     .n = wn,
+                                     .k = B,
+                                     .a = u,
+                                     .lda = wl,
+                                     .b = c.delta[l + 1].data(),
+                                     .b_row = wn,
+                                     .b_col = 1,
+                                     .c = gmap(m.weights[l + 1]).data(),
+                                     .ldc = wl,
+                                     .init = sg_init::accumulate});
       // ū_{l+1} = [a_{l+1} > 0] ⊙ W_{l+1} ū_l
-      s.next.resize(wn, B);
+      mat<T>& spare = u == s.ubar.data() ? s.next : s.ubar;
+      T* next = ubar_out(l + 1, spare);
       backend::cpu::small_gemm<T>({.m = wn,
                                    .n = B,
                                    .k = wl,
                                    .a = (*c.wcol)[l + 1].data(),
                                    .lda = wn,
-                                   .b = s.ubar.data(),
+                                   .b = u,
                                    .b_row = 1,
                                    .b_col = wl,
-                                   .c = s.next.data(),
+                                   .c = next,
                                    .ldc = wn,
                                    .epilogue = sg_epilogue::gate,
                                    .gate = c.a[l + 1].data(),
                                    .ldg = wn});
-      s.ubar.swap(s.next);
+      u = next;
     }
+    // W̄_L (the output row) += Σ_b ū_{L-1}
     auto gw = vec_map<T>(gmap(m.weights[L]).data(), Eigen::Index(m.weights[L].value.size()));
-    gw += s.ubar.rowwise().sum();
+    gw += Eigen::Map<const mat<T>>(u, Eigen::Index(o.hidden[L - 1]), B).rowwise().sum();
   }
 };
 
