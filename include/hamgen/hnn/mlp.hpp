@@ -26,6 +26,7 @@
 #include <Eigen/Dense>
 
 #include <hamgen/autodiff/functions.hpp>
+#include <hamgen/backend/cpu/math.hpp>
 #include <hamgen/backend/cpu/small_gemm.hpp>
 #include <hamgen/core/error.hpp>
 #include <hamgen/nn/init.hpp>
@@ -180,7 +181,8 @@ void apply_activation(activation act, const mat<T>& z, mat<T>& a, mat<T>& s1, ma
     s1.array() = (za > T(0)).template cast<T>();
     break;
   case activation::tanh:
-    a.array() = za.tanh();
+    a.resize(z.rows(), z.cols());
+    backend::cpu::tanh_array(z.data(), a.data(), std::size_t(z.size()));
     s1.array() = T(1) - a.array().square();
     s2->array() = T(-2) * a.array() * s1.array();
     break;

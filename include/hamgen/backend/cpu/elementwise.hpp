@@ -16,6 +16,7 @@
 
 #include <Eigen/Core>
 
+#include <hamgen/backend/cpu/math.hpp>
 #include <hamgen/backend/cpu/parallel.hpp>
 
 namespace hamgen::backend::cpu {
@@ -96,8 +97,8 @@ void unary(unary_kind k, const T* x, T* y, std::size_t n, T alpha = T(0)) {
     case unary_kind::log:
       Y = X.log();
       break;
-    case unary_kind::tanh:
-      Y = X.tanh();
+    case unary_kind::tanh: // Eigen 3.4's double tanh is scalar libm; see math.hpp
+      tanh_array(x + b, y + b, e - b);
       break;
     case unary_kind::sigmoid:
       Y = T(1) / (T(1) + (-X).exp());
