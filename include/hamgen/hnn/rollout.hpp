@@ -14,6 +14,9 @@
 //               fused_rollout<H>         fused forward (no tape) and exact reverse sweep: parameter
 //                                        gradients added into the parameters' grad, gradients of the
 //                                        initial state returned; workspaces reused between calls.
+//                                        With relu at batches ≤ max_deferred_batch the sweep's
+//                                        weight-gradient products are added at its end, over all
+//                                        evaluations at once (detail::mlp_deferred_wgrad).
 //               rollout(tape, H, q0, p0) the fused rollout as ONE autodiff op: exact first-order
 //                                        gradients to θ, q0, p0; under create_graph its gradients are
 //                                        constants (no second order THROUGH the rollout — the double
