@@ -296,6 +296,44 @@ struct mlp_cache {
   }
 };
 
+/// The two weight-gradient products of the relu adjoint over k batch columns (column-major
+/// operands), shared by the per-evaluation path and mlp_deferred_wgrad::flush:
+/// W̄_0[:, r0:r0+nr] += Δ_0 Ḡᵀ with g [nr x k], d0 [w_0 x k], written as its transpose into rows
+/// r0.. of W̄_0's column-major view.
+template <class T>
+void relu_input_slice_wgrad(mlp<T>& m, Eigen::Index r0, Eigen::Index nr, Eigen::Index k, const T* g,
+                            const T* d0) {
+  const auto w0 = Eigen::Index(m.options().hidden[0]);
+  backend::cpu::small_gemm<T>({.m = nr,
+                               .n = w0,
+                               .k = k,
+                               .a = g,
+                               .lda = nr,
+                               .b = d0,
+                               .b_row = w0,
+                               .b_col = 1,
+                               .c = gmap(m.weights[0]).data() + r0,
+                               .ldc = Eigen::Index(m.options().in),
+                               .init = backend::cpu::small_gemm_init::accumulate});
+}
+/// W̄_{l+1} += Δ_{l+1} Ū_lᵀ with u [w_l x k], d [w_{l+1} x k], written as Ū_l Δ_{l+1}ᵀ into W̄_{l+1}'s
+/// column-major view.
+template <class T>
+void relu_hidden_wgrad(mlp<T>& m, std::size_t l, Eigen::Index k, const T* u, const T* d) {
+  const auto wl = Eigen::Index(m.options().hidden[l]), wn = Eigen::Index(m.options().hidden[l + 1]);
+  backend::cpu::small_gemm<T>({.m = wl,
+                               .n = wn,
+                               .k = k,
+                               .a = u,
+                               .lda = wl,
+                               .b = d,
+                               .b_row = wn,
+                               .b_col = 1,
+                               .c = gmap(m.weights[l + 1]).data(),
+                               .ldc = wl,
+                               .init = backend::cpu::small_gemm_init::accumulate});
+}
+
 /// The weight-gradient products of many relu input_gradient_adjoint calls on one net and one input
 /// slice (columns [r0, r0 + nr) of W_0), batched. Per evaluation the adjoint adds rank-B products
 /// W̄_0[:, r0:r0+nr] += δ_0 ḡᵀ and W̄_{l+1} += δ_{l+1} ū_lᵀ; with B = 16 each reads and writes all of
@@ -342,46 +380,19 @@ struct mlp_deferred_wgrad {
 
   /// Adds every pending product into the net's weight gradients; nothing is pending afterwards.
   void flush() {
-    if (used == 0 || !net) return;
+    if (used == 0) return; // (used > 0 only after an adjoint checked net)
     const auto& o = net->options();
-    const std::size_t L = o.hidden.size();
-    const auto in = Eigen::Index(o.in), w0 = Eigen::Index(o.hidden[0]);
     // each product in slices of k ≤ small_gemm_max_unpacked: the unpacked kernel, C re-read per slice
     const Eigen::Index ks = backend::cpu::small_gemm_max_unpacked;
     for (Eigen::Index k0 = 0; k0 < used; k0 += ks) {
       const Eigen::Index k = std::min(ks, used - k0);
-      // W̄_0[:, r0:r0+nr] += Δ_0 Ḡᵀ, as its transpose in W̄_0's column-major view
-      backend::cpu::small_gemm<T>({.m = nr,
-                                   .n = w0,
-                                   .k = k,
-                                   .a = gbar.data() + k0 * nr,
-                                   .lda = nr,
-                                   .b = delta[0].data() + k0 * w0,
-                                   .b_row = w0,
-                                   .b_col = 1,
-                                   .c = gmap(net->weights[0]).data() + r0,
-                                   .ldc = in,
-                                   .init = small_gemm_init::accumulate});
-      for (std::size_t l = 0; l + 1 < L; ++l) { // W̄_{l+1} += Δ_{l+1} Ūᵀ_l, as Ū_l Δᵀ_{l+1}
-        const auto wl = Eigen::Index(o.hidden[l]), wn = Eigen::Index(o.hidden[l + 1]);
-        backend::cpu::small_gemm<T>({.m = wl,
-                                     .n = wn,
-                                     .k = k,
-                                     .a = ubar[l].data() + k0 * wl,
-                                     .lda = wl,
-                                     .b = delta[l + 1].data() + k0 * wn,
-                                     .b_row = wn,
-                                     .b_col = 1,
-                                     .c = gmap(net->weights[l + 1]).data(),
-                                     .ldc = wl,
-                                     .init = small_gemm_init::accumulate});
-      }
+      relu_input_slice_wgrad(*net, r0, nr, k, gbar.data() + k0 * nr, delta[0].data() + k0 * delta[0].rows());
+      for (std::size_t l = 0; l + 1 < o.hidden.size(); ++l)
+        relu_hidden_wgrad(*net, l, k, ubar[l].data() + k0 * ubar[l].rows(),
+                          delta[l + 1].data() + k0 * delta[l + 1].rows());
     }
     used = 0;
   }
-
-private:
-  using small_gemm_init = backend::cpu::small_gemm_init;
 };
 
 /// Scratch of the adjoint passes (sized once, reused).
@@ -603,7 +614,7 @@ struct mlp_kernels {
                                     const mat<T>& gbar, mlp_scratch<T>& s) {
     const auto& o = m.options();
     const std::size_t L = o.hidden.size();
-    const Eigen::Index B = gbar.cols(), in = Eigen::Index(o.in), w0 = Eigen::Index(o.hidden[0]);
+    const Eigen::Index B = gbar.cols(), w0 = Eigen::Index(o.hidden[0]);
     mlp_deferred_wgrad<T>* df = c.defer;
     Eigen::Index c0 = 0;
     if (df) {
@@ -614,18 +625,7 @@ struct mlp_kernels {
       df->gbar.middleCols(c0, B) = gbar;
       for (std::size_t l = 0; l < L; ++l) df->delta[l].middleCols(c0, B) = c.delta[l];
     } else {
-      // W̄_0[:, r0:r0+nr] += δ_0 ḡᵀ, written as its transpose (rows r0.. of W̄_0's column-major view)
-      backend::cpu::small_gemm<T>({.m = nr,
-                                   .n = w0,
-                                   .k = B,
-                                   .a = gbar.data(),
-                                   .lda = gbar.rows(),
-                                   .b = c.delta[0].data(),
-                                   .b_row = w0,
-                                   .b_col = 1,
-                                   .c = gmap(m.weights[0]).data() + r0,
-                                   .ldc = in,
-                                   .init = sg_init::accumulate});
+      relu_input_slice_wgrad(m, r0, nr, B, gbar.data(), c.delta[0].data());
     }
     // ū_l [w_l x B]: in the deferred block while a later weight gradient needs it, else scratch
     auto ubar_out = [&](std::size_t l, mat<T>& scratch) -> T* {
@@ -651,18 +651,7 @@ struct mlp_kernels {
                                  .ldg = w0});
     for (std::size_t l = 0; l + 1 < L; ++l) {
       const auto wl = Eigen::Index(o.hidden[l]), wn = Eigen::Index(o.hidden[l + 1]);
-      if (!df) // W̄_{l+1} += δ_{l+1} ū_lᵀ (as ū_l δ_{l+1}ᵀ into W̄_{l+1}'s column-major view)
-        backend::cpu::small_gemm<T>({.m = wl,
-                                     .n = wn,
-                                     .k = B,
-                                     .a = u,
-                                     .lda = wl,
-                                     .b = c.delta[l + 1].data(),
-                                     .b_row = wn,
-                                     .b_col = 1,
-                                     .c = gmap(m.weights[l + 1]).data(),
-                                     .ldc = wl,
-                                     .init = sg_init::accumulate});
+      if (!df) relu_hidden_wgrad(m, l, B, u, c.delta[l + 1].data());
       // ū_{l+1} = [a_{l+1} > 0] ⊙ W_{l+1} ū_l
       mat<T>& spare = u == s.ubar.data() ? s.next : s.ubar;
       T* next = ubar_out(l + 1, spare);
