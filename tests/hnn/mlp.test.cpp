@@ -121,16 +121,28 @@ TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evalua
   const Eigen::Index B = 5, r0 = 3, nr = 4, evals = 4;
   std::vector<mat> wcol;
   kernels::pack(m, wcol);
-  std::vector<hnn::detail::mlp_cache<double>> caches(static_cast<std::size_t>(evals));
+  // the same evaluations twice: caches of their own, and caches attached to a deferred pool (whose
+  // forward writes δ_l into the pool)
+  hnn::detail::mlp_deferred_wgrad<double> d;
+  d.reserve(m, r0, nr, evals * B);
+  std::vector<hnn::detail::mlp_cache<double>> caches(static_cast<std::size_t>(evals)),
+      attached(caches.size());
   std::vector<mat> gbars;
-  for (auto& c : caches) {
-    c.resize(m.options(), B, true);
-    c.wcol = &wcol;
-    c.x = mat::NullaryExpr(9, B, [&] { return g.normal(); });
-    mat gpart(nr, B);
-    kernels::input_gradient(m, c, r0, nr, gpart);
+  for (std::size_t e = 0; e < caches.size(); ++e) {
+    for (auto* c : {&caches[e], &attached[e]}) {
+      c->resize(m.options(), B, true);
+      c->wcol = &wcol;
+    }
+    caches[e].x = mat::NullaryExpr(9, B, [&] { return g.normal(); });
+    attached[e].x = caches[e].x;
+    d.attach(attached[e], B);
+    mat gpart(nr, B), gdeferred(nr, B);
+    kernels::input_gradient(m, caches[e], r0, nr, gpart);
+    kernels::input_gradient(m, attached[e], r0, nr, gdeferred);
+    REQUIRE(gdeferred == gpart); // same products, δ_l only stored elsewhere
     gbars.push_back(mat::NullaryExpr(nr, B, [&] { return g.normal(); }));
   }
+  REQUIRE(d.used == evals * B);
   hnn::detail::mlp_scratch<double> s;
   mat xbar = mat::Zero(9, B);
   auto gradients = [&] {
@@ -143,37 +155,45 @@ TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evalua
     kernels::input_gradient_adjoint(m, caches[e], r0, nr, gbars[e], &xbar, s);
   densify(m);
   const auto ref = gradients();
-  m.zero_grad();
-  hnn::detail::mlp_deferred_wgrad<double> d;
-  d.reserve(m, r0, nr, evals * B);
-  for (std::size_t e = 0; e < caches.size(); ++e) {
-    caches[e].defer = &d;
-    kernels::input_gradient_adjoint(m, caches[e], r0, nr, gbars[e], &xbar, s);
-  }
-  REQUIRE(d.used == evals * B);
-  d.flush();
-  REQUIRE(d.used == 0);
-  d.flush(); // nothing pending: adds nothing
-  densify(m);
-  const auto got = gradients();
-  REQUIRE(got.size() == ref.size());
   double scale = 0;
   for (const auto& t : ref)
     for (double v : t) scale = std::max(scale, std::abs(v));
   REQUIRE(scale > 0);
-  for (std::size_t k = 0; k < ref.size(); ++k)
-    for (std::size_t i = 0; i < ref[k].size(); ++i)
-      REQUIRE(got[k][i] == Approx(ref[k][i]).margin(1e-13 * scale));
+  // two sweeps over the same attached evaluations (the blocks stay attached between flushes)
+  for (int sweep = 0; sweep < 2; ++sweep) {
+    m.zero_grad();
+    for (std::size_t e = caches.size(); e-- > 0;)
+      kernels::input_gradient_adjoint(m, attached[e], r0, nr, gbars[e], &xbar, s);
+    REQUIRE(d.filled == evals * B);
+    d.flush(m);
+    REQUIRE(d.filled == 0);
+    d.flush(m); // nothing pending: adds nothing
+    densify(m);
+    const auto got = gradients();
+    REQUIRE(got.size() == ref.size());
+    for (std::size_t k = 0; k < ref.size(); ++k)
+      for (std::size_t i = 0; i < ref[k].size(); ++i)
+        REQUIRE(got[k][i] == Approx(ref[k][i]).margin(1e-13 * scale));
+  }
 
-  // errors: more columns than reserved, another input slice, a smooth activation
+  // errors: an adjoint missing at the flush, another net, more columns than reserved, another input
+  // slice, a cache without packed weights, a smooth activation
+  kernels::input_gradient_adjoint(m, attached[0], r0, nr, gbars[0], &xbar, s);
+  REQUIRE_THROWS_WITH(d.flush(m), Catch::Contains("filled 5 of the 20"));
+  hnn::mlp<double> other({.in = 9, .hidden = {19, 13, 11}, .out = 1, .act = hnn::activation::relu}, g);
+  REQUIRE_THROWS_WITH(d.flush(other), Catch::Contains("another net"));
   d.reserve(m, r0, nr, B);
-  caches[0].defer = &d;
-  kernels::input_gradient_adjoint(m, caches[0], r0, nr, gbars[0], &xbar, s);
-  REQUIRE_THROWS_WITH(kernels::input_gradient_adjoint(m, caches[1], r0, nr, gbars[1], &xbar, s),
+  d.attach(attached[0], B);
+  REQUIRE_THROWS_WITH(d.attach(attached[1], B),
                       Catch::Contains("mlp_deferred_wgrad") && Catch::Contains("room for 5"));
   d.reserve(m, 0, nr, B);
-  REQUIRE_THROWS_WITH(kernels::input_gradient_adjoint(m, caches[0], r0, nr, gbars[0], &xbar, s),
+  REQUIRE_THROWS_WITH(kernels::input_gradient_adjoint(m, attached[0], r0, nr, gbars[0], &xbar, s),
                       Catch::Contains("another net or input slice") && Catch::Contains("r0=3"));
+  attached[0].wcol = nullptr;
+  mat gpart(nr, B);
+  REQUIRE_THROWS_WITH(kernels::input_gradient(m, attached[0], r0, nr, gpart), Catch::Contains("wcol"));
+  REQUIRE_THROWS_WITH(kernels::input_gradient_adjoint(m, attached[0], r0, nr, gbars[0], &xbar, s),
+                      Catch::Contains("wcol"));
   hnn::mlp<double> smooth({.in = 9, .hidden = {4}, .out = 1, .act = hnn::activation::tanh}, g);
   REQUIRE_THROWS_WITH(d.reserve(smooth, 0, 1, 1), Catch::Contains("tanh"));
 }

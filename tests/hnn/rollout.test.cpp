@@ -64,19 +64,25 @@ void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol, 
   for (std::size_t i = 0; i < fr.dpdt().size(); ++i)
     REQUIRE(fr.dpdt()[i] == Approx(r.dpdt.value()[i]).epsilon(0).margin(1e-12));
   tensor<double> dq({B, n}), dp({B, n});
-  fr.backward(h, ws.data(), wd.data(), dq.data(), dp.data());
-  densify(h);
-  std::size_t k = 0;
-  h.visit_parameters(
-      [&](const std::string& name, nn::parameter<double>& prm) {
-        INFO(name);
-        for (std::size_t i = 0; i < prm.grad.size(); ++i)
-          REQUIRE(prm.grad[i] == Approx(ref[k][i]).epsilon(0).margin(grad_tol));
-        ++k;
-      },
-      "");
-  for (std::size_t i = 0; i < dq.size(); ++i) REQUIRE(dq[i] == Approx(ref_q[i]).epsilon(0).margin(grad_tol));
-  for (std::size_t i = 0; i < dp.size(); ++i) REQUIRE(dp[i] == Approx(ref_p[i]).epsilon(0).margin(grad_tol));
+  for (int sweep = 0; sweep < 2; ++sweep) { // a second backward of the same forward gives the same
+    INFO("backward " << sweep);
+    h.zero_grad();
+    fr.backward(h, ws.data(), wd.data(), dq.data(), dp.data());
+    densify(h);
+    std::size_t k = 0;
+    h.visit_parameters(
+        [&](const std::string& name, nn::parameter<double>& prm) {
+          INFO(name);
+          for (std::size_t i = 0; i < prm.grad.size(); ++i)
+            REQUIRE(prm.grad[i] == Approx(ref[k][i]).epsilon(0).margin(grad_tol));
+          ++k;
+        },
+        "");
+    for (std::size_t i = 0; i < dq.size(); ++i)
+      REQUIRE(dq[i] == Approx(ref_q[i]).epsilon(0).margin(grad_tol));
+    for (std::size_t i = 0; i < dp.size(); ++i)
+      REQUIRE(dp[i] == Approx(ref_p[i]).epsilon(0).margin(grad_tol));
+  }
   if (!finite_differences) return;
 
   // finite differences of the fused forward w.r.t. every parameter and the initial state
@@ -138,6 +144,18 @@ TEST_CASE("hnn rollout: fused == engine at the HGAN sizes with relu (the small_g
     hnn::separable_hamiltonian<double> s({.n = 10, .hidden = {37, 21}, .act = hnn::activation::relu}, g);
     check_against_engine(s, {.frames = 6, .dt = 0.05}, 1e-10, B, false);
   }
+  // other stage lists (their evaluations per part size the deferred pools): Yoshida-4, and
+  // drift-kick-drift leapfrog (a drift first, kicks that reuse no force)
+  generator g(12);
+  hnn::mlp_hamiltonian<double> h({.n = 3, .hidden = {20, 9}, .act = hnn::activation::relu}, g);
+  check_against_engine(h, {.frames = 4, .dt = 0.05, .stages = hnn::stages_of<integrate::methods::yoshida4>()},
+                       1e-10, 7, false);
+  const std::vector<integrate::stage> dkd{{integrate::stage_kind::drift, 0.5},
+                                          {integrate::stage_kind::kick, 1.0},
+                                          {integrate::stage_kind::drift, 0.5}};
+  check_against_engine(h, {.frames = 5, .dt = 0.05, .stages = dkd}, 1e-10, 7, false);
+  hnn::separable_hamiltonian<double> s({.n = 3, .hidden = {11, 9}, .act = hnn::activation::relu}, g);
+  check_against_engine(s, {.frames = 5, .dt = 0.05, .stages = dkd}, 1e-10, 7, false);
 }
 
 TEST_CASE("hnn rollout: separable H with yoshida4 stages, fused == engine == FD", "[hnn][rollout]") {

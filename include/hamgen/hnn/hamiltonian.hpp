@@ -77,9 +77,11 @@ public:
                                            std::forward<G>(g));
   }
   /// Reserves d for `columns` deferred adjoint columns of part w (relu only; see mlp_deferred_wgrad).
-  void defer_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w, Eigen::Index columns) {
+  void defer_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w, Eigen::Index columns) const {
     d.reserve(net, w == part::q ? 0 : Eigen::Index(n_), Eigen::Index(n_), columns);
   }
+  /// Adds d's pending products (part w) into the parameter gradients.
+  void flush_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part) { d.flush(net); }
   template <class GB, class SB>
   bool grad_part_adjoint(const cache& c, part w, const GB& gbar, SB& state_bar, detail::mlp_scratch<T>& s) {
     return detail::mlp_kernels<T>::input_gradient_adjoint(net, c, w == part::q ? 0 : Eigen::Index(n_),
@@ -131,8 +133,12 @@ public:
     }
   }
   /// Reserves d for `columns` deferred adjoint columns of part w: V's for q, T's for p (relu only).
-  void defer_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w, Eigen::Index columns) {
+  void defer_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w, Eigen::Index columns) const {
     d.reserve(w == part::q ? potential : kinetic, 0, Eigen::Index(n_), columns);
+  }
+  /// Adds d's pending products (part w: V's for q, T's for p) into the parameter gradients.
+  void flush_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w) {
+    d.flush(w == part::q ? potential : kinetic);
   }
   template <class GB, class SB>
   bool grad_part_adjoint(const cache& c, part w, const GB& gbar, SB& state_bar, detail::mlp_scratch<T>& s) {

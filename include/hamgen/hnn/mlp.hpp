@@ -237,14 +237,13 @@ void relu_mask(const mat<T>& a, const mat<T>& d, mat<T>& out) {
   const Eigen::Index n = d.size();
   for (Eigen::Index i = 0; i < n; ++i) po[i] = pa[i] > T(0) ? pd[i] : T(0);
 }
-/// out(:, b) = [a(:, b) > 0] ⊙ w for every column b.
+/// out(:, b) = [a(:, b) > 0] ⊙ w for every column b (out: a's shape, column-major, contiguous).
 template <class T, class W>
-void relu_mask_broadcast(const mat<T>& a, const W& w, mat<T>& out) {
-  out.resize(a.rows(), a.cols());
+void relu_mask_broadcast(const mat<T>& a, const W& w, T* out) {
   const Eigen::Index r = a.rows();
   for (Eigen::Index b = 0; b < a.cols(); ++b) {
     const T* pa = a.data() + b * r;
-    T* po = out.data() + b * r;
+    T* po = out + b * r;
     for (Eigen::Index i = 0; i < r; ++i) po[i] = pa[i] > T(0) ? w[i] : T(0);
   }
 }
@@ -268,9 +267,12 @@ struct mlp_cache {
   /// weights do not change (one rollout). When set, the products run through backend::cpu::small_gemm,
   /// which needs W_l with contiguous columns; without them the kernels use Eigen.
   const std::vector<mat<T>>* wcol = nullptr;
-  /// With wcol and relu: the adjoint's weight-gradient products are not run per evaluation but
-  /// their operands stored here, to be added in one long product by mlp_deferred_wgrad::flush.
+  /// With wcol and relu (set by mlp_deferred_wgrad::attach before input_gradient): this
+  /// evaluation's δ_l are written into the block of columns [defer_col, defer_col + B) of *defer
+  /// instead of `delta`, and its adjoint stores ḡ and ū_l beside them; the weight-gradient products
+  /// are added over all evaluations at once by mlp_deferred_wgrad::flush.
   mlp_deferred_wgrad<T>* defer = nullptr;
+  Eigen::Index defer_col = 0;
 
   void resize(const mlp_options& o, Eigen::Index batch, bool input_gradient) {
     const std::size_t L = o.hidden.size();
@@ -337,25 +339,32 @@ void relu_hidden_wgrad(mlp<T>& m, std::size_t l, Eigen::Index k, const T* u, con
 /// The weight-gradient products of many relu input_gradient_adjoint calls on one net and one input
 /// slice (columns [r0, r0 + nr) of W_0), batched. Per evaluation the adjoint adds rank-B products
 /// W̄_0[:, r0:r0+nr] += δ_0 ḡᵀ and W̄_{l+1} += δ_{l+1} ū_lᵀ; with B = 16 each reads and writes all of
-/// W̄ for 16 multiply-adds per element. Here the operands of every evaluation are stored side by side
-/// (ḡ, δ_l, ū_l as column blocks) and flush() adds all of them at once, summing over every
-/// evaluation's batch columns (k = evaluations · B): the same sums, reassociated.
-/// Usage: reserve(net, r0, nr, columns) before the adjoints, set mlp_cache::defer, flush() after them.
+/// W̄ for 16 multiply-adds per element. Here the operands of every evaluation lie side by side as
+/// column blocks (δ_l written there by the forward input_gradient, ḡ and ū_l by the adjoint) and
+/// flush() adds all of them at once, summing over every evaluation's batch columns (k = evaluations
+/// · B): the same sums, reassociated.
+/// Usage: reserve(net, r0, nr, columns); attach(cache, B) before each evaluation's input_gradient;
+/// after the adjoints of every attached evaluation, flush(). The blocks stay attached: another
+/// sweep of adjoints over the same evaluations, then flush(), adds that sweep's products.
 template <class T>
 struct mlp_deferred_wgrad {
-  mlp<T>* net = nullptr;
-  Eigen::Index r0 = 0, nr = 0, used = 0;
+  const mlp<T>* net = nullptr; ///< the net reserved for (flush adds into its gradients)
+  Eigen::Index r0 = 0, nr = 0;
+  Eigen::Index used = 0;     ///< columns attached to evaluations
+  Eigen::Index filled = 0;   ///< columns whose adjoint ran since the last flush
   mat<T> gbar;               ///< ḡ of every evaluation [nr x columns]
   std::vector<mat<T>> delta; ///< delta[l] = δ_l [w_l x columns], l < L
   std::vector<mat<T>> ubar;  ///< ubar[l] = ū_l [w_l x columns], l < L − 1
 
-  /// Room for `columns` batch columns (the sum of the deferred evaluations' batches).
-  void reserve(mlp<T>& m, Eigen::Index first_row, Eigen::Index rows, Eigen::Index columns) {
+  /// Room for `columns` batch columns (the sum of the deferred evaluations' batches); detaches
+  /// everything attached before.
+  void reserve(const mlp<T>& m, Eigen::Index first_row, Eigen::Index rows, Eigen::Index columns) {
     HAMGEN_CHECK(m.options().act == activation::relu,
                  "hnn::mlp_deferred_wgrad::reserve: the net's activation is ", to_string(m.options().act),
                  "; only relu adjoints defer their products");
     net = &m;
-    used = 0; // anything still pending (an adjoint sweep that threw) is dropped
+    used = 0;
+    filled = 0; // anything still pending (an adjoint sweep that threw) is dropped
     r0 = first_row;
     nr = rows;
     const auto& o = m.options();
@@ -369,31 +378,45 @@ struct mlp_deferred_wgrad {
     }
   }
 
-  /// First column of a block of B columns for one evaluation.
-  Eigen::Index take(Eigen::Index B) {
+  /// Gives the evaluation of cache c (batch B, not yet run) the next block of B columns.
+  void attach(mlp_cache<T>& c, Eigen::Index B) {
     HAMGEN_CHECK(used + B <= gbar.cols(), "hnn::mlp_deferred_wgrad: ", used + B,
                  " columns deferred, room for ", gbar.cols());
-    const Eigen::Index c0 = used;
+    c.defer = this;
+    c.defer_col = used;
     used += B;
-    return c0;
   }
 
-  /// Adds every pending product into the net's weight gradients; nothing is pending afterwards.
-  void flush() {
-    if (used == 0) return; // (used > 0 only after an adjoint checked net)
-    const auto& o = net->options();
+  /// Adds the products of every attached column into the weight gradients of m (the reserved net).
+  /// Requires the adjoint of every attached evaluation since the last flush (none: adds nothing).
+  void flush(mlp<T>& m) {
+    if (filled == 0) return;
+    HAMGEN_CHECK(&m == net, "hnn::mlp_deferred_wgrad::flush: the columns were reserved for another net");
+    HAMGEN_CHECK(filled == used, "hnn::mlp_deferred_wgrad::flush: the adjoints filled ", filled, " of the ",
+                 used, " attached columns");
+    const auto& o = m.options();
     // each product in slices of k ≤ small_gemm_max_unpacked: the unpacked kernel, C re-read per slice
     const Eigen::Index ks = backend::cpu::small_gemm_max_unpacked;
     for (Eigen::Index k0 = 0; k0 < used; k0 += ks) {
       const Eigen::Index k = std::min(ks, used - k0);
-      relu_input_slice_wgrad(*net, r0, nr, k, gbar.data() + k0 * nr, delta[0].data() + k0 * delta[0].rows());
+      relu_input_slice_wgrad(m, r0, nr, k, gbar.data() + k0 * nr, delta[0].data() + k0 * delta[0].rows());
       for (std::size_t l = 0; l + 1 < o.hidden.size(); ++l)
-        relu_hidden_wgrad(*net, l, k, ubar[l].data() + k0 * ubar[l].rows(),
+        relu_hidden_wgrad(m, l, k, ubar[l].data() + k0 * ubar[l].rows(),
                           delta[l + 1].data() + k0 * delta[l + 1].rows());
     }
-    used = 0;
+    filled = 0;
   }
 };
+
+/// δ_l of the evaluation in c: its block in the deferred pool when attached, else c.delta[l].
+template <class T>
+T* delta_data(mlp_cache<T>& c, std::size_t l) {
+  return c.defer ? c.defer->delta[l].data() + c.defer_col * c.defer->delta[l].rows() : c.delta[l].data();
+}
+template <class T>
+const T* delta_data(const mlp_cache<T>& c, std::size_t l) {
+  return c.defer ? c.defer->delta[l].data() + c.defer_col * c.defer->delta[l].rows() : c.delta[l].data();
+}
 
 /// Scratch of the adjoint passes (sized once, reused).
 template <class T>
@@ -498,27 +521,33 @@ struct mlp_kernels {
   }
 
   /// Scalar output (out = 1): g = ∂f/∂x restricted to input rows [r0, r0 + nr) -> g [nr x B].
+  /// δ_l go to c.delta, or to c's block of a deferred pool when attached (relu with wcol only).
   template <class G>
   static void input_gradient(const mlp<T>& m, mlp_cache<T>& c, Eigen::Index r0, Eigen::Index nr, G&& g) {
     const std::size_t L = m.options().hidden.size();
+    HAMGEN_CHECK(!c.defer || (c.wcol && m.options().act == activation::relu),
+                 "hnn::mlp_kernels::input_gradient: a cache attached to deferred weight gradients needs a "
+                 "relu net and packed weights (wcol)");
     hidden_forward(m, c);
+    const Eigen::Index B = c.a[0].cols();
     const auto wout = cvec_map<T>(m.weights[L].value.data(), Eigen::Index(m.weights[L].value.size()));
     if (m.options().act == activation::relu) {
-      relu_mask_broadcast(c.a[L - 1], wout, c.delta[L - 1]);
+      if (!c.defer)
+        for (std::size_t l = 0; l < L; ++l) c.delta[l].resize(Eigen::Index(m.options().hidden[l]), B);
+      relu_mask_broadcast(c.a[L - 1], wout, delta_data(c, L - 1));
       for (std::size_t l = L - 1; l > 0; --l) {
         if (c.wcol) { // δ_{l-1} = [a_{l-1} > 0] ⊙ W_lᵀ δ_l; Wᵀ's columns are W's stored rows
           const auto& W = m.weights[l].value;
           const auto rows = Eigen::Index(W.dim(1)), k = Eigen::Index(W.dim(0));
-          c.delta[l - 1].resize(rows, c.delta[l].cols());
           backend::cpu::small_gemm<T>({.m = rows,
-                                       .n = c.delta[l].cols(),
+                                       .n = B,
                                        .k = k,
                                        .a = W.data(),
                                        .lda = rows,
-                                       .b = c.delta[l].data(),
+                                       .b = delta_data(c, l),
                                        .b_row = 1,
                                        .b_col = k,
-                                       .c = c.delta[l - 1].data(),
+                                       .c = delta_data(c, l - 1),
                                        .ldc = rows,
                                        .epilogue = sg_epilogue::gate,
                                        .gate = c.a[l - 1].data(),
@@ -536,17 +565,17 @@ struct mlp_kernels {
         c.delta[l - 1].array() = c.s1[l - 1].array() * c.u[l - 1].array();
       }
     }
+    const auto w0 = Eigen::Index(m.options().hidden[0]);
     if constexpr (std::is_same_v<std::remove_cvref_t<G>, mat<T>>) {
       if (c.wcol) { // g = W_0[:, r0:r0+nr]ᵀ δ_0: columns of that transpose are pieces of W_0's rows
         const auto& W = m.weights[0].value;
-        const auto w0 = Eigen::Index(W.dim(0));
-        g.resize(nr, c.delta[0].cols());
+        g.resize(nr, B);
         backend::cpu::small_gemm<T>({.m = nr,
-                                     .n = c.delta[0].cols(),
+                                     .n = B,
                                      .k = w0,
                                      .a = W.data() + r0,
                                      .lda = Eigen::Index(W.dim(1)),
-                                     .b = c.delta[0].data(),
+                                     .b = delta_data(c, 0),
                                      .b_row = 1,
                                      .b_col = w0,
                                      .c = g.data(),
@@ -554,7 +583,8 @@ struct mlp_kernels {
         return;
       }
     }
-    g.noalias() = wmap(m.weights[0]).middleCols(r0, nr).transpose() * c.delta[0];
+    g.noalias() =
+        wmap(m.weights[0]).middleCols(r0, nr).transpose() * Eigen::Map<const mat<T>>(delta_data(c, 0), w0, B);
   }
 
   /// Adjoint of input_gradient: gbar [nr x B] -> parameter gradients (+=) and, unless the
@@ -572,6 +602,8 @@ struct mlp_kernels {
         return false;
       }
     }
+    HAMGEN_CHECK(!c.defer, "hnn::mlp_kernels::input_gradient_adjoint: a cache attached to deferred weight "
+                           "gradients needs a relu net, packed weights (wcol) and ḡ as a matrix");
     gmap(m.weights[0]).middleCols(r0, nr).noalias() += c.delta[0] * gbar.transpose();
     s.d.noalias() = wmap(m.weights[0]).middleCols(r0, nr) * gbar; // δ̄_1
     if (smooth) s.zbar.resize(L);
@@ -609,21 +641,22 @@ struct mlp_kernels {
 
   /// input_gradient_adjoint for relu with column-major weight copies: every product one small_gemm,
   /// the masks [a_l > 0] fused into the products' stores. With c.defer the weight-gradient products
-  /// are left to c.defer->flush(): their operands (ḡ, δ_l, ū_l) go to its column blocks.
+  /// are left to c.defer->flush(): ḡ and ū_l go to the evaluation's column block (δ_l are there).
   static void relu_adjoint_unpacked(mlp<T>& m, const mlp_cache<T>& c, Eigen::Index r0, Eigen::Index nr,
                                     const mat<T>& gbar, mlp_scratch<T>& s) {
     const auto& o = m.options();
     const std::size_t L = o.hidden.size();
     const Eigen::Index B = gbar.cols(), w0 = Eigen::Index(o.hidden[0]);
     mlp_deferred_wgrad<T>* df = c.defer;
-    Eigen::Index c0 = 0;
+    const Eigen::Index c0 = c.defer_col;
     if (df) {
       HAMGEN_CHECK(df->net == &m && df->r0 == r0 && df->nr == nr,
                    "hnn::mlp_kernels: deferred weight gradients reserved for another net or input slice (r0=",
                    df->r0, ", nr=", df->nr, " against r0=", r0, ", nr=", nr, ")");
-      c0 = df->take(B);
+      HAMGEN_CHECK(c0 + B <= df->used, "hnn::mlp_kernels: the cache's deferred block (columns ", c0, "..",
+                   c0 + B, ") is not attached (", df->used, " columns attached)");
       df->gbar.middleCols(c0, B) = gbar;
-      for (std::size_t l = 0; l < L; ++l) df->delta[l].middleCols(c0, B) = c.delta[l];
+      df->filled += B;
     } else {
       relu_input_slice_wgrad(m, r0, nr, B, gbar.data(), c.delta[0].data());
     }

@@ -14,9 +14,10 @@
 //               fused_rollout<H>         fused forward (no tape) and exact reverse sweep: parameter
 //                                        gradients added into the parameters' grad, gradients of the
 //                                        initial state returned; workspaces reused between calls.
-//                                        With relu at batches ≤ max_deferred_batch the sweep's
-//                                        weight-gradient products are added at its end, over all
-//                                        evaluations at once (detail::mlp_deferred_wgrad).
+//                                        With relu at batches ≤ max_deferred_batch the forward
+//                                        writes every evaluation's δ_l into one pool per part and
+//                                        the sweep's weight-gradient products are added at its end,
+//                                        over all evaluations at once (detail::mlp_deferred_wgrad).
 //               rollout(tape, H, q0, p0) the fused rollout as ONE autodiff op: exact first-order
 //                                        gradients to θ, q0, p0; under create_graph its gradients are
 //                                        constants (no second order THROUGH the rollout — the double
@@ -28,6 +29,7 @@
 // Ensures:    states [T, B, 2n] (frame 0 is (q0, p0); last axis q then p), dpdt [T − 1, B, n].
 #pragma once
 
+#include <array>
 #include <memory>
 #include <span>
 #include <vector>
@@ -82,6 +84,18 @@ public:
       dpdt_ = tensor<T>(shape{ndp, batch, std::size_t(n_)});
     ops_.clear();
     used_ = 0;
+    // relu at small batches: every evaluation's δ_l go straight into a pool per part (q, p) whose
+    // rank-B weight-gradient products the backward adds at its end as long products (at larger
+    // batches each product is long already)
+    deferred_ = h.act() == activation::relu && B_ <= max_deferred_batch;
+    if (deferred_) {
+      const auto evals = evaluations_per_part(o);
+      for (int w = 0; w < 2; ++w)
+        if (evals[w] > 0)
+          h.defer_weight_gradients(defer_[w], w == 0 ? part::q : part::p, evals[w] * B_);
+        else
+          defer_[w].used = defer_[w].filled = 0; // nothing attached from an earlier forward
+    }
     // the weights are fixed for this forward and its backward: column-major copies once per call
     h.pack_weights(packs_[0], part::q);
     if constexpr (!H::one_net_for_both_parts) h.pack_weights(packs_[1], part::p);
@@ -123,17 +137,8 @@ public:
   void backward(H& h, const T* dstates, const T* ddpdt, T* dq0, T* dp0) {
     const Eigen::Index d = 2 * n_;
     sbar_.setZero(d, B_);
+    for (auto& pool : defer_) pool.filled = 0; // (a sweep that threw may have left some)
     for (std::size_t e = 0; e < used_; ++e) gbar_[e].setZero(n_, B_);
-    // relu at small batches: every evaluation's rank-B weight-gradient products are batched per part
-    // and added at the end as long products (at larger batches each product is long already)
-    const bool defer = h.act() == activation::relu && B_ <= max_deferred_batch;
-    if (defer) {
-      Eigen::Index columns[2] = {0, 0};
-      for (std::size_t e = 0; e < used_; ++e) columns[parts_[e] == part::q ? 0 : 1] += B_;
-      for (int w = 0; w < 2; ++w)
-        if (columns[w] > 0) h.defer_weight_gradients(defer_[w], w == 0 ? part::q : part::p, columns[w]);
-      for (std::size_t e = 0; e < used_; ++e) caches_[e].defer = &defer_[parts_[e] == part::q ? 0 : 1];
-    }
     for (std::size_t i = ops_.size(); i-- > 0;) {
       const op& o = ops_[i];
       switch (o.kind) {
@@ -155,10 +160,8 @@ public:
         break;
       }
     }
-    if (defer) {
-      for (auto& d : defer_) d.flush();
-      for (std::size_t e = 0; e < used_; ++e) caches_[e].defer = nullptr;
-    }
+    if (deferred_)
+      for (int w = 0; w < 2; ++w) h.flush_weight_gradients(defer_[w], w == 0 ? part::q : part::p);
     for (Eigen::Index b = 0; b < B_; ++b)
       for (Eigen::Index i = 0; i < n_; ++i) {
         if (dq0) dq0[b * n_ + i] = sbar_(i, b);
@@ -192,6 +195,23 @@ private:
     return Eigen::Map<mat>(dpdt_.data() + k * std::size_t(n_ * B_), n_, B_);
   }
 
+  /// Gradient evaluations of part q and of part p in a forward with options o (as forward runs them).
+  std::array<Eigen::Index, 2> evaluations_per_part(const rollout_options& o) const {
+    std::array<Eigen::Index, 2> n{0, 0};
+    bool kick_eval = false, drift_since = true;
+    for (std::size_t k = 1; k < T_; ++k)
+      for (const auto& s : o.stages)
+        if (s.kind == integrate::stage_kind::kick) {
+          if (drift_since || !kick_eval) ++n[0];
+          kick_eval = true;
+          drift_since = false;
+        } else {
+          ++n[1];
+          drift_since = true;
+        }
+    return n;
+  }
+
   int new_eval(const H& h, part w) {
     const std::size_t e = used_++;
     if (caches_.size() < used_) {
@@ -203,6 +223,8 @@ private:
     parts_[e] = w;
     h.prepare(caches_[e], B_, w);
     caches_[e].wcol = &packs_[w == part::q || H::one_net_for_both_parts ? 0 : 1];
+    caches_[e].defer = nullptr;
+    if (deferred_) defer_[w == part::q ? 0 : 1].attach(caches_[e], B_);
     g_[e].resize(n_, B_);
     h.grad_part(caches_[e], cur_, w, g_[e]);
     ops_.push_back({op_kind::eval, int(e), 0, 0});
@@ -211,6 +233,7 @@ private:
 
   Eigen::Index n_ = 0, B_ = 0;
   std::size_t T_ = 0, used_ = 0;
+  bool deferred_ = false; ///< the last forward attached its evaluations to defer_
   tensor<T> states_, dpdt_;
   mat cur_, sbar_;
   std::vector<op> ops_;
