@@ -25,7 +25,8 @@ std::vector<long double> naive(const cpu::small_gemm_args<T>& g, const std::vect
       for (long p = 0; p < g.k; ++p)
         s += static_cast<long double>(g.a[i + p * g.lda]) *
              static_cast<long double>(g.b[p * g.b_row + j * g.b_col]);
-      if (g.epilogue == cpu::small_gemm_epilogue::relu) s = s > 0 ? s : 0;
+      if (g.epilogue == cpu::small_gemm_epilogue::relu || g.epilogue == cpu::small_gemm_epilogue::relu_mask)
+        s = s > 0 ? s : 0;
       if (g.epilogue == cpu::small_gemm_epilogue::gate && !(g.gate[i + j * g.ldg] > T(0))) s = 0;
       out[std::size_t(i + j * g.ldc)] = s;
     }
@@ -61,8 +62,8 @@ void check_all_modes(bool fast) {
     for (long n : {1L, 2L, 5L, 6L, 7L, 13L, 16L, 130L})
       for (long k : {0L, 1L, 10L, 37L, 129L})
         for (int layout = 0; layout < 3; ++layout)
-          for (int mode = 0; mode < 5; ++mode) {
-            const long lda = m + 3, ldc = m + 2, ldg = m + 1;
+          for (int mode = 0; mode < 6; ++mode) {
+            const long lda = m + 3, ldc = m + 2, ldg = m + 1, ldm = m + 4;
             // layout 0: B column-major k x n (b_row = 1); layout 1: B given as a row-major n x k
             // transpose with padding (b_row = n + 2, b_col = 1); layout 2: strided both ways
             const long b_row = layout == 0 ? 1 : (layout == 1 ? n + 2 : 2);
@@ -74,6 +75,8 @@ void check_all_modes(bool fast) {
             const auto bias = kernel_test::cast<T>(random_vector(std::size_t(m), seed++));
             const auto G = kernel_test::cast<T>(random_vector(std::size_t(ldg * n), seed++));
             auto C = kernel_test::cast<T>(random_vector(std::size_t(ldc * n), seed++));
+            const auto V = kernel_test::cast<T>(random_vector(std::size_t(m), seed++));
+            std::vector<T> M(std::size_t(ldm * n), std::numeric_limits<T>::quiet_NaN());
             for (long j = 0; j < n; ++j)
               for (long i = m; i < ldc; ++i)
                 C[std::size_t(i + j * ldc)] = std::numeric_limits<T>::quiet_NaN();
@@ -88,11 +91,17 @@ void check_all_modes(bool fast) {
                                       .c = C.data(),
                                       .ldc = ldc};
             if (mode == 1) g.init = cpu::small_gemm_init::accumulate;
-            if (mode == 2 || mode == 4) {
+            if (mode == 2 || mode == 4 || mode == 5) {
               g.init = cpu::small_gemm_init::row_bias;
               g.bias = bias.data();
             }
             if (mode == 3 || mode == 4) g.epilogue = cpu::small_gemm_epilogue::relu;
+            if (mode == 5) {
+              g.epilogue = cpu::small_gemm_epilogue::relu_mask;
+              g.mask = M.data();
+              g.ldm = ldm;
+              g.mask_values = V.data();
+            }
             if (mode == 1) {
               g.epilogue = cpu::small_gemm_epilogue::gate;
               g.gate = G.data();
@@ -108,6 +117,19 @@ void check_all_modes(bool fast) {
             INFO("m=" << m << " n=" << n << " k=" << k << " layout=" << layout << " mode=" << mode);
             CHECK(err < tol);
             CHECK(untouched);
+            if (mode == 5) { // M = [C > 0] · v exactly, padding rows untouched
+              bool exact = true, padding = true;
+              for (long j = 0; j < n; ++j)
+                for (long i = 0; i < ldm; ++i) {
+                  const T mv = M[std::size_t(i + j * ldm)];
+                  if (i >= m)
+                    padding = padding && std::isnan(mv);
+                  else
+                    exact = exact && mv == (C[std::size_t(i + j * ldc)] > T(0) ? V[std::size_t(i)] : T(0));
+                }
+              CHECK(exact);
+              CHECK(padding);
+            }
           }
 }
 

@@ -438,7 +438,10 @@ struct mlp_kernels {
 
   /// Hidden layers of the forward pass on c.x (already filled): fills a (and s1, s2 unless relu).
   /// The bias is written first and the product accumulated onto it (no zero fill, no bias pass).
-  static void hidden_forward(const mlp<T>& m, mlp_cache<T>& c) {
+  /// With last_mask (relu and c.wcol only), the last layer's product also stores
+  /// last_mask = [a_{L-1} > 0] ⊙ v column by column (v = mask_values, w_{L-1} values).
+  static void hidden_forward(const mlp<T>& m, mlp_cache<T>& c, T* last_mask = nullptr,
+                             const T* mask_values = nullptr) {
     const auto& o = m.options();
     const std::size_t L = o.hidden.size();
     for (std::size_t l = 0; l < L; ++l) {
@@ -447,6 +450,7 @@ struct mlp_kernels {
       const auto bias = cvec_map<T>(m.biases[l].value.data(), w);
       if (c.wcol) { // bias-initialised unpacked product, relu fused into the store
         const bool relu = o.act == activation::relu;
+        const bool with_mask = relu && last_mask && l + 1 == L;
         mat<T>& out = relu ? c.a[l] : c.z;
         out.resize(w, in.cols());
         backend::cpu::small_gemm<T>({.m = w,
@@ -461,8 +465,12 @@ struct mlp_kernels {
                                      .ldc = w,
                                      .init = backend::cpu::small_gemm_init::row_bias,
                                      .bias = bias.data(),
-                                     .epilogue = relu ? backend::cpu::small_gemm_epilogue::relu
-                                                      : backend::cpu::small_gemm_epilogue::none});
+                                     .epilogue = with_mask ? sg_epilogue::relu_mask
+                                                 : relu    ? sg_epilogue::relu
+                                                           : sg_epilogue::none,
+                                     .mask = with_mask ? last_mask : nullptr,
+                                     .ldm = w,
+                                     .mask_values = with_mask ? mask_values : nullptr});
         if (!relu) apply_activation(o.act, c.z, c.a[l], c.s1[l], &c.s2[l]);
       } else if (o.act == activation::relu) {
         c.a[l].resize(w, in.cols());
@@ -528,13 +536,16 @@ struct mlp_kernels {
     HAMGEN_CHECK(!c.defer || (c.wcol && m.options().act == activation::relu),
                  "hnn::mlp_kernels::input_gradient: a cache attached to deferred weight gradients needs a "
                  "relu net and packed weights (wcol)");
-    hidden_forward(m, c);
-    const Eigen::Index B = c.a[0].cols();
+    const bool relu = m.options().act == activation::relu;
+    const Eigen::Index B = c.x.cols();
+    if (relu && !c.defer)
+      for (std::size_t l = 0; l < L; ++l) c.delta[l].resize(Eigen::Index(m.options().hidden[l]), B);
     const auto wout = cvec_map<T>(m.weights[L].value.data(), Eigen::Index(m.weights[L].value.size()));
-    if (m.options().act == activation::relu) {
-      if (!c.defer)
-        for (std::size_t l = 0; l < L; ++l) c.delta[l].resize(Eigen::Index(m.options().hidden[l]), B);
-      relu_mask_broadcast(c.a[L - 1], wout, delta_data(c, L - 1));
+    // relu with packed weights: δ_{L-1} = [a_{L-1} > 0] ⊙ w_out is stored by the last layer's product
+    const bool fused_mask = relu && c.wcol;
+    hidden_forward(m, c, fused_mask ? delta_data(c, L - 1) : nullptr, wout.data());
+    if (relu) {
+      if (!fused_mask) relu_mask_broadcast(c.a[L - 1], wout, delta_data(c, L - 1));
       for (std::size_t l = L - 1; l > 0; --l) {
         if (c.wcol) { // δ_{l-1} = [a_{l-1} > 0] ⊙ W_lᵀ δ_l; Wᵀ's columns are W's stored rows
           const auto& W = m.weights[l].value;

@@ -2,13 +2,15 @@
 //
 // Represents: an unpacked matrix product for small, cache-resident operands (the HNN / HGAN
 //             motion model: widths ~100, batch ~16), column-major:
-//               C (m x n) = init + A B, then optionally C ← [G > 0] ⊙ C or C ← max(C, 0),
+//               C (m x n) = init + A B, then optionally C ← [G > 0] ⊙ C or C ← max(C, 0), the
+//               latter optionally with a second output M(i, j) = [C(i, j) > 0] · v_i (relu_mask: a
+//               relu layer's activation and the mask of its derivative times a row vector at once),
 //             A(i, p) = a[i + p·lda] (columns contiguous), B(p, j) = b[p·b_row + j·b_col] (any
 //             strides: B is only read one element at a time), C(i, j) = c[i + j·ldc]; init is 0, C
 //             itself (accumulate) or a per-row bias. A transposed row-major matrix is a valid A (its
 //             rows are A's columns), so W x, Wᵀ x and the rank-B updates of a weight gradient all
 //             take this form without copies.
-// Requires:   T float or double; C does not alias A, B or G; m, n, k ≥ 0.
+// Requires:   T float or double; C does not alias A, B, G or M; m, n, k ≥ 0.
 // Ensures:    on x86-64 CPUs with AVX2 and FMA (checked at run time, so a default -march build uses
 //             it too) a register-blocked kernel with MR x 6 accumulator tiles (MR = 8 doubles / 16
 //             floats), row tails by masked loads and stores, reading A and B directly (no packing:
@@ -28,7 +30,7 @@
 namespace hamgen::backend::cpu {
 
 enum class small_gemm_init : unsigned char { zero, accumulate, row_bias };
-enum class small_gemm_epilogue : unsigned char { none, relu, gate };
+enum class small_gemm_epilogue : unsigned char { none, relu, gate, relu_mask };
 
 template <class T>
 struct small_gemm_args {
@@ -44,6 +46,9 @@ struct small_gemm_args {
   small_gemm_epilogue epilogue = small_gemm_epilogue::none;
   const T* gate = nullptr; ///< gate: G(i, j) = gate[i + j·ldg]
   index_t ldg = 0;
+  T* mask = nullptr;              ///< relu_mask: M(i, j) = mask[i + j·ldm] (must not alias C)
+  index_t ldm = 0;                ///< relu_mask
+  const T* mask_values = nullptr; ///< relu_mask: v, m values
 };
 
 namespace detail {
@@ -82,10 +87,20 @@ void small_gemm_eigen(const small_gemm_args<T>& g) {
     }
   }
   // epilogues as plain loops per column (the compiler vectorises them; Eigen 3.4's select() is scalar)
-  if (g.epilogue == small_gemm_epilogue::relu) {
+  if (g.epilogue == small_gemm_epilogue::relu || g.epilogue == small_gemm_epilogue::relu_mask) {
     for (index_t j = 0; j < g.n; ++j) {
-      T* c = g.c + j * g.ldc;
-      for (index_t i = 0; i < g.m; ++i) c[i] = c[i] > T(0) ? c[i] : T(0);
+      T* __restrict c = g.c + j * g.ldc;
+      if (g.epilogue == small_gemm_epilogue::relu) {
+        for (index_t i = 0; i < g.m; ++i) c[i] = c[i] > T(0) ? c[i] : T(0);
+        continue;
+      }
+      T* __restrict mk = g.mask + j * g.ldm;
+      const T* __restrict v = g.mask_values;
+      for (index_t i = 0; i < g.m; ++i) {
+        const bool pos = c[i] > T(0);
+        c[i] = pos ? c[i] : T(0);
+        mk[i] = pos ? v[i] : T(0);
+      }
     }
   } else if (g.epilogue == small_gemm_epilogue::gate) {
     for (index_t j = 0; j < g.n; ++j) {
@@ -134,6 +149,12 @@ template <class T, int NR, bool Full, int Regs>
       if constexpr (Regs == 2) acc1[j] = V::fmadd(a1, bj, acc1[j]);
     }
   }
+  reg v0 = V::zero(), v1 = V::zero(); // relu_mask's row values
+  if (g.epilogue == small_gemm_epilogue::relu_mask) {
+    v0 = Full ? V::load(g.mask_values + i0) : V::mload(g.mask_values + i0, m0);
+    if constexpr (Regs == 2)
+      v1 = Full ? V::load(g.mask_values + i0 + W) : V::mload(g.mask_values + i0 + W, m1);
+  }
 #pragma GCC unroll 8
   for (int j = 0; j < NR; ++j) {
     T* cp = g.c + i0 + (j0 + j) * g.ldc;
@@ -142,9 +163,19 @@ template <class T, int NR, bool Full, int Regs>
       r0 = V::add(r0, Full ? V::load(cp) : V::mload(cp, m0));
       if constexpr (Regs == 2) r1 = V::add(r1, Full ? V::load(cp + W) : V::mload(cp + W, m1));
     }
-    if (g.epilogue == small_gemm_epilogue::relu) {
+    if (g.epilogue == small_gemm_epilogue::relu || g.epilogue == small_gemm_epilogue::relu_mask) {
       r0 = V::max0(r0);
       if constexpr (Regs == 2) r1 = V::max0(r1);
+      if (g.epilogue == small_gemm_epilogue::relu_mask) {
+        T* mp = g.mask + i0 + (j0 + j) * g.ldm;
+        if (Full) {
+          V::store(mp, V::gate(r0, v0));
+          if constexpr (Regs == 2) V::store(mp + W, V::gate(r1, v1));
+        } else {
+          V::mstore(mp, m0, V::gate(r0, v0));
+          if constexpr (Regs == 2) V::mstore(mp + W, m1, V::gate(r1, v1));
+        }
+      }
     } else if (g.epilogue == small_gemm_epilogue::gate) {
       const T* gp = g.gate + i0 + (j0 + j) * g.ldg;
       r0 = V::gate(Full ? V::load(gp) : V::mload(gp, m0), r0);
