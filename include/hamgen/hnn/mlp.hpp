@@ -298,42 +298,41 @@ struct mlp_cache {
   }
 };
 
-/// The two weight-gradient products of the relu adjoint over k batch columns (column-major
-/// operands), shared by the per-evaluation path and mlp_deferred_wgrad::flush:
+/// C [rows x cols, ldc] += A Bᵀ summed over k batch columns, with A [rows x k] and B [cols x k]
+/// column-major and contiguous: the form of both weight-gradient products of the relu adjoint.
+template <class T>
+void add_batch_outer_products(Eigen::Index rows, Eigen::Index cols, Eigen::Index k, const T* a, const T* b,
+                              T* c, Eigen::Index ldc) {
+  backend::cpu::small_gemm<T>({.m = rows,
+                               .n = cols,
+                               .k = k,
+                               .a = a,
+                               .lda = rows,
+                               .b = b,
+                               .b_row = cols,
+                               .b_col = 1,
+                               .c = c,
+                               .ldc = ldc,
+                               .init = backend::cpu::small_gemm_init::accumulate});
+}
+
+/// The two weight-gradient products of the relu adjoint over k batch columns, shared by the
+/// per-evaluation path and mlp_deferred_wgrad::flush:
 /// W̄_0[:, r0:r0+nr] += Δ_0 Ḡᵀ with g [nr x k], d0 [w_0 x k], written as its transpose into rows
 /// r0.. of W̄_0's column-major view.
 template <class T>
 void relu_input_slice_wgrad(mlp<T>& m, Eigen::Index r0, Eigen::Index nr, Eigen::Index k, const T* g,
                             const T* d0) {
-  const auto w0 = Eigen::Index(m.options().hidden[0]);
-  backend::cpu::small_gemm<T>({.m = nr,
-                               .n = w0,
-                               .k = k,
-                               .a = g,
-                               .lda = nr,
-                               .b = d0,
-                               .b_row = w0,
-                               .b_col = 1,
-                               .c = gmap(m.weights[0]).data() + r0,
-                               .ldc = Eigen::Index(m.options().in),
-                               .init = backend::cpu::small_gemm_init::accumulate});
+  add_batch_outer_products(nr, Eigen::Index(m.options().hidden[0]), k, g, d0, gmap(m.weights[0]).data() + r0,
+                           Eigen::Index(m.options().in));
 }
 /// W̄_{l+1} += Δ_{l+1} Ū_lᵀ with u [w_l x k], d [w_{l+1} x k], written as Ū_l Δ_{l+1}ᵀ into W̄_{l+1}'s
 /// column-major view.
 template <class T>
 void relu_hidden_wgrad(mlp<T>& m, std::size_t l, Eigen::Index k, const T* u, const T* d) {
-  const auto wl = Eigen::Index(m.options().hidden[l]), wn = Eigen::Index(m.options().hidden[l + 1]);
-  backend::cpu::small_gemm<T>({.m = wl,
-                               .n = wn,
-                               .k = k,
-                               .a = u,
-                               .lda = wl,
-                               .b = d,
-                               .b_row = wn,
-                               .b_col = 1,
-                               .c = gmap(m.weights[l + 1]).data(),
-                               .ldc = wl,
-                               .init = backend::cpu::small_gemm_init::accumulate});
+  const auto wl = Eigen::Index(m.options().hidden[l]);
+  add_batch_outer_products(wl, Eigen::Index(m.options().hidden[l + 1]), k, u, d,
+                           gmap(m.weights[l + 1]).data(), wl);
 }
 
 /// The weight-gradient products of many relu input_gradient_adjoint calls on one net and one input
@@ -406,15 +405,15 @@ struct mlp_deferred_wgrad {
     }
     filled = 0;
   }
+
+  /// Forgets adjoint columns filled since the last flush (a sweep that threw); stays attached.
+  void discard_pending() noexcept { filled = 0; }
 };
 
-/// δ_l of the evaluation in c: its block in the deferred pool when attached, else c.delta[l].
-template <class T>
-T* delta_data(mlp_cache<T>& c, std::size_t l) {
-  return c.defer ? c.defer->delta[l].data() + c.defer_col * c.defer->delta[l].rows() : c.delta[l].data();
-}
-template <class T>
-const T* delta_data(const mlp_cache<T>& c, std::size_t l) {
+/// δ_l of the evaluation in cache c (an mlp_cache, const or not): its block in the deferred pool
+/// when attached, else c.delta[l] (T* or const T* as c is).
+template <class Cache>
+auto* delta_data(Cache& c, std::size_t l) {
   return c.defer ? c.defer->delta[l].data() + c.defer_col * c.defer->delta[l].rows() : c.delta[l].data();
 }
 

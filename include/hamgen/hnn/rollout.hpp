@@ -91,10 +91,7 @@ public:
     if (deferred_) {
       const auto evals = evaluations_per_part(o);
       for (int w = 0; w < 2; ++w)
-        if (evals[w] > 0)
-          h.defer_weight_gradients(defer_[w], w == 0 ? part::q : part::p, evals[w] * B_);
-        else
-          defer_[w].used = defer_[w].filled = 0; // nothing attached from an earlier forward
+        if (evals[w] > 0) h.defer_weight_gradients(defer_[w], w == 0 ? part::q : part::p, evals[w] * B_);
     }
     // the weights are fixed for this forward and its backward: column-major copies once per call
     h.pack_weights(packs_[0], part::q);
@@ -137,7 +134,8 @@ public:
   void backward(H& h, const T* dstates, const T* ddpdt, T* dq0, T* dp0) {
     const Eigen::Index d = 2 * n_;
     sbar_.setZero(d, B_);
-    for (auto& pool : defer_) pool.filled = 0; // (a sweep that threw may have left some)
+    // a pool without evaluations in this forward has nothing filled, so its flush adds nothing
+    for (auto& pool : defer_) pool.discard_pending();
     for (std::size_t e = 0; e < used_; ++e) gbar_[e].setZero(n_, B_);
     for (std::size_t i = ops_.size(); i-- > 0;) {
       const op& o = ops_[i];
