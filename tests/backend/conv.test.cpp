@@ -462,11 +462,11 @@ TEST_CASE("conv with large outputs (blocked im2col) matches naive loops and thei
       cpu::conv_options<3>{.stride = {2, 2, 2}, .padding = {1, 1, 1}}, 43);
 }
 
-TEST_CASE("conv with short output rows (unrolled widths 2, 4, 8, 16) matches naive loops",
+TEST_CASE("conv with short output rows (unrolled widths 2, 3, 4, 6, 8, 16) matches naive loops",
           "[backend][conv]") {
   using S2 = cpu::conv_shape<2>;
   using O2 = cpu::conv_options<2>;
-  for (index_t w : {4, 8, 16, 32}) // k4 s2 p1: output widths 2, 4, 8, 16
+  for (index_t w : {4, 6, 8, 12, 16, 32}) // k4 s2 p1: output widths 2, 3, 4, 6, 8, 16
     check_conv_blocked<2>(
         S2{.batch = 3, .in_channels = 3, .out_channels = 2, .input = {7, w}, .kernel = {4, 4}},
         O2{.stride = {2, 2}, .padding = {1, 1}}, 50 + static_cast<unsigned>(w));
@@ -474,4 +474,31 @@ TEST_CASE("conv with short output rows (unrolled widths 2, 4, 8, 16) matches nai
   check_conv_blocked<2>(
       S2{.batch = 2, .in_channels = 2, .out_channels = 2, .input = {6, 14}, .kernel = {2, 3}},
       O2{.stride = {1, 3}, .padding = {0, 2}, .dilation = {1, 2}}, 60);
+}
+
+TEST_CASE("conv backward data over few pixels (col^T = dY^T W) and over many matches the naive adjoint",
+          "[backend][conv]") {
+  using S2 = cpu::conv_shape<2>;
+  const cpu::conv_options<2> o{.stride = {2, 2}, .padding = {1, 1}};
+  // one sample per product (R * P > the block size): 36 pixels (the 96 x 96 DCGAN discriminator's
+  // 128 -> 256 layer, channels scaled down) and exactly transposed_max_columns = 96 pixels take
+  // the transposed product; 99 pixels the plain one
+  static_assert(cpu::detail::transposed_max_columns == 96);
+  check_conv_blocked<2>(
+      S2{.batch = 2, .in_channels = 128, .out_channels = 4, .input = {12, 12}, .kernel = {4, 4}}, o, 70);
+  check_conv_blocked<2>(
+      S2{.batch = 1, .in_channels = 64, .out_channels = 3, .input = {16, 24}, .kernel = {4, 4}}, o, 71);
+  check_conv_blocked<2>(
+      S2{.batch = 1, .in_channels = 64, .out_channels = 3, .input = {18, 22}, .kernel = {4, 4}}, o, 72);
+  // a weight larger than the block size lets the forward and the data gradient group samples:
+  // 80 x 2048 weight, 2 x 36 pixels (transposed); 100 x 2048 weight, 2 x 49 pixels (plain)
+  check_conv_blocked<2>(
+      S2{.batch = 2, .in_channels = 128, .out_channels = 80, .input = {12, 12}, .kernel = {4, 4}}, o, 75);
+  check_conv_blocked<2>(
+      S2{.batch = 2, .in_channels = 128, .out_channels = 100, .input = {14, 14}, .kernel = {4, 4}}, o, 76);
+  // grouped samples: 3 x 16 pixels (transposed) and 3 x 49 pixels (plain)
+  check_conv_blocked<2>(
+      S2{.batch = 3, .in_channels = 2, .out_channels = 3, .input = {8, 8}, .kernel = {4, 4}}, o, 73);
+  check_conv_blocked<2>(
+      S2{.batch = 3, .in_channels = 2, .out_channels = 3, .input = {14, 14}, .kernel = {4, 4}}, o, 74);
 }

@@ -44,6 +44,7 @@
 
 #include <hamgen/backend/cpu/gemm.hpp>
 #include <hamgen/backend/cpu/parallel.hpp>
+#include <hamgen/backend/cpu/reshape.hpp>
 #include <hamgen/core/error.hpp>
 
 #include <Eigen/Core>
@@ -323,8 +324,14 @@ void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, i
   case 2:
     run(std::integral_constant<index_t, 2>{});
     break;
+  case 3:
+    run(std::integral_constant<index_t, 3>{});
+    break;
   case 4:
     run(std::integral_constant<index_t, 4>{});
+    break;
+  case 6:
+    run(std::integral_constant<index_t, 6>{});
     break;
   case 8:
     run(std::integral_constant<index_t, 8>{});
@@ -422,17 +429,24 @@ template <class T>
 using cmat_map = Eigen::Map<const row_mat<T>>;
 
 struct col_tag {};
+struct colt_tag {};
 struct gather_tag {};
 
 inline constexpr index_t gemm_min_columns = 256;
 
 /// Samples per GEMM: enough that the GEMM has >= gemm_min_columns columns, but no more than
 /// keep the column buffer (col_rows x samples x pixels) within col_block_elements (L2 resident,
-/// and a small transient workspace: a step's peak memory counts it).
-inline index_t group_size(index_t pixels, index_t samples, index_t col_rows) {
+/// and a small transient workspace: a step's peak memory counts it) or, when larger, within
+/// weight_elements. The forward and the data gradient pass the weight's size: their products
+/// repack all of the weight on every call, so a large weight with few pixels per sample (the
+/// 128 -> 256 layer of the 96 x 96 DCGAN discriminator: 2 MiB of weight, 36 pixels) needs
+/// several samples per product; a workspace no larger than the weight keeps the step's memory
+/// in proportion to the model's. (The weight gradient's product measured no faster grouped.)
+inline index_t group_size(index_t pixels, index_t samples, index_t col_rows, index_t weight_elements = 0) {
   if (pixels >= gemm_min_columns) return 1;
   const index_t want = std::clamp<index_t>((gemm_min_columns + pixels - 1) / pixels, 1, samples);
-  return std::clamp<index_t>(col_block_elements / std::max<index_t>(col_rows * pixels, 1), 1, want);
+  const index_t budget = std::max(col_block_elements, weight_elements);
+  return std::clamp<index_t>(budget / std::max<index_t>(col_rows * pixels, 1), 1, want);
 }
 
 /// Threads over the batch when that splits evenly (or the batch is large); otherwise 1 chunk,
@@ -481,7 +495,7 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
     return;
   }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
-    const index_t grp = group_size(P, e - b, R);
+    const index_t grp = group_size(P, e - b, R, g.cy * R);
     const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
@@ -511,6 +525,11 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   });
 }
 
+/// Columns (pixels of a GEMM block) up to which conv_bwd_data computes col^T = dY^T W instead of
+/// col = W^T dY: with few columns Eigen packs all of W^T (R x cy) on every call for a short product
+/// (the 128 -> 256 layer of the 96 x 96 DCGAN discriminator, 6 x 6 pixels: 2 MiB of W per sample).
+inline constexpr index_t transposed_max_columns = 96;
+
 /// dx = K_w^T dy: Y (n, cy, ys) -> X (n, cx, xs).
 template <class T>
 void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
@@ -521,12 +540,22 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
     return;
   }
   parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
-    const index_t grp = group_size(P, e - b, R);
+    const index_t grp = group_size(P, e - b, R, g.cy * R);
     const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
+      if (ld <= transposed_max_columns) { // col^T (ld x R) = dY^T W, then col = (col^T)^T
+        T* dyt = scratch_buffer<T, gather_tag>(static_cast<std::size_t>(ld * g.cy));
+        for (index_t s = 0; s < gn; ++s)
+          transpose(dy + (n0 + s) * g.cy * P, g.cy, P, P, dyt + s * P * g.cy, g.cy);
+        T* colt = scratch_buffer<T, colt_tag>(static_cast<std::size_t>(ld * R));
+        gemm<T>(false, false, ld, R, g.cy, T(1), dyt, g.cy, w, R, T(0), colt, R);
+        transpose(colt, ld, R, R, col, ld);
+        for (index_t s = 0; s < gn; ++s) col2im(g, col, ld, s * P, dx + (n0 + s) * XP);
+        continue;
+      }
       if (gn == 1) { // GEMM + col2im per block of output rows
         T* acc = col2im_begin(g, l, dx + n0 * XP);
         for (index_t t0 = 0; t0 < rows; t0 += rpb) {
@@ -541,7 +570,7 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
       gemm<T>(true, false, R, ld, g.cy, T(1), w, R, tmp, ld, T(0), col, ld);
       for (index_t s = 0; s < gn; ++s) col2im(g, col, ld, s * P, dx + (n0 + s) * XP);
     }
-    release_scratch<T, col_tag, gather_tag, pad_tag>(); // workspaces live for this call only
+    release_scratch<T, col_tag, colt_tag, gather_tag, pad_tag>(); // workspaces live for this call only
   });
 }
 
