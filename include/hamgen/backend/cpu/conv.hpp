@@ -30,8 +30,11 @@
 //               d/ddy of conv_backward_weight(x, dy)[g] -> conv_forward(x, w := g).
 //             Algorithm: im2col/vol2col per sample (rows (c, kd, kh, kw), columns output pixels)
 //             into a per-thread reusable buffer, then one Eigen GEMM per group of samples (small
-//             outputs are grouped so each GEMM has >= ~256 columns; a kernel covering the whole
-//             unpadded input is a single GEMM over the batch, no im2col). im2col reads from a
+//             outputs are grouped so each GEMM has >= ~256 columns, within a workspace of the
+//             larger of 64 Ki elements and the weight's size; a kernel covering the whole
+//             unpadded input is a single GEMM over the batch, no im2col). The data gradient of a
+//             group with <= 96 columns computes col^T = dY^T W and transposes it, which spares
+//             Eigen repacking all of W^T for a short product. im2col reads from a
 //             zero-padded copy of the sample whose W rows are split into their stride phases, so
 //             every column row segment is one contiguous copy (unrolled for the common widths);
 //             col2im accumulates into that layout and copies back. Large outputs are lowered in
