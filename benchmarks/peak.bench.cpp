@@ -28,7 +28,6 @@
 #include <cstdint>
 #include <random>
 #include <string>
-#include <vector>
 
 namespace cpu = hamgen::backend::cpu;
 using cpu::index_t;

@@ -480,25 +480,33 @@ TEST_CASE("conv backward data over few pixels (col^T = dY^T W) and over many mat
           "[backend][conv]") {
   using S2 = cpu::conv_shape<2>;
   const cpu::conv_options<2> o{.stride = {2, 2}, .padding = {1, 1}};
-  // one sample per product (R * P > the block size): 36 pixels (the 96 x 96 DCGAN discriminator's
-  // 128 -> 256 layer, channels scaled down) and exactly transposed_max_columns = 96 pixels take
-  // the transposed product; 99 pixels the plain one
   static_assert(cpu::detail::transposed_max_columns == 96);
-  check_conv_blocked<2>(
-      S2{.batch = 2, .in_channels = 128, .out_channels = 4, .input = {12, 12}, .kernel = {4, 4}}, o, 70);
-  check_conv_blocked<2>(
-      S2{.batch = 1, .in_channels = 64, .out_channels = 3, .input = {16, 24}, .kernel = {4, 4}}, o, 71);
-  check_conv_blocked<2>(
-      S2{.batch = 1, .in_channels = 64, .out_channels = 3, .input = {18, 22}, .kernel = {4, 4}}, o, 72);
-  // a weight larger than the block size lets the forward and the data gradient group samples:
-  // 80 x 2048 weight, 2 x 36 pixels (transposed); 100 x 2048 weight, 2 x 49 pixels (plain)
-  check_conv_blocked<2>(
-      S2{.batch = 2, .in_channels = 128, .out_channels = 80, .input = {12, 12}, .kernel = {4, 4}}, o, 75);
-  check_conv_blocked<2>(
-      S2{.batch = 2, .in_channels = 128, .out_channels = 100, .input = {14, 14}, .kernel = {4, 4}}, o, 76);
-  // grouped samples: 3 x 16 pixels (transposed) and 3 x 49 pixels (plain)
-  check_conv_blocked<2>(
-      S2{.batch = 3, .in_channels = 2, .out_channels = 3, .input = {8, 8}, .kernel = {4, 4}}, o, 73);
-  check_conv_blocked<2>(
-      S2{.batch = 3, .in_channels = 2, .out_channels = 3, .input = {14, 14}, .kernel = {4, 4}}, o, 74);
+  struct layer {
+    index_t batch, in, out, h, w;
+    unsigned seed;
+  };
+  for (const layer& c : {
+           // one sample per product (R * P > the block size): 36 pixels (the 96 x 96 DCGAN
+           // discriminator's 128 -> 256 layer, channels scaled down) and exactly 96 pixels take the
+           // transposed product; 99 pixels the plain one
+           layer{2, 128, 4, 12, 12, 70},
+           layer{1, 64, 3, 16, 24, 71},
+           layer{1, 64, 3, 18, 22, 72},
+           // a weight larger than the block size lets the forward and the data gradient group
+           // samples: 80 x 2048 weight, 2 x 36 pixels (transposed); 100 x 2048, 2 x 49 (plain)
+           layer{2, 128, 80, 12, 12, 75},
+           layer{2, 128, 100, 14, 14, 76},
+           // grouped samples: 3 x 16 pixels (transposed) and 3 x 49 pixels (plain)
+           layer{3, 2, 3, 8, 8, 73},
+           layer{3, 2, 3, 14, 14, 74},
+       }) {
+    INFO("batch " << c.batch << ", " << c.in << " -> " << c.out << " channels, input " << c.h << " x "
+                  << c.w);
+    check_conv_blocked<2>(S2{.batch = c.batch,
+                             .in_channels = c.in,
+                             .out_channels = c.out,
+                             .input = {c.h, c.w},
+                             .kernel = {4, 4}},
+                          o, c.seed);
+  }
 }

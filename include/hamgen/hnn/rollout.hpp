@@ -55,6 +55,20 @@ std::vector<integrate::stage> stages_of() {
 }
 
 namespace detail {
+/// When the scheme evaluates a force: every drift evaluates ∂H/∂p; a kick evaluates ∂H/∂q only if q
+/// moved since the last kick evaluation (a drift ran, or no kick has evaluated yet) and otherwise
+/// reuses that force. One schedule serves the fused forward, its evaluation count and rollout_taped.
+struct force_schedule {
+  bool q_moved = true;
+  /// Called for each kick: whether it needs a new ∂H/∂q evaluation.
+  bool kick() noexcept {
+    const bool evaluate = q_moved;
+    q_moved = false;
+    return evaluate;
+  }
+  void drift() noexcept { q_moved = true; }
+};
+
 inline void check_rollout_options(const char* who, const rollout_options& o) {
   HAMGEN_CHECK(o.frames >= 2, who, ": frames must be at least 2 (got ", o.frames, ")");
   HAMGEN_CHECK(std::isfinite(o.dt), who, ": dt is not finite");
@@ -105,22 +119,19 @@ public:
     frame(0) = cur_;
     ops_.push_back({op_kind::frame, -1, 0, 0});
     int kick_eval = -1;
-    bool drift_since = true;
+    detail::force_schedule schedule;
     for (std::size_t k = 1; k < T_; ++k) {
       for (const auto& s : o.stages) {
         const T cdt = T(s.c * o.dt);
         if (s.kind == integrate::stage_kind::kick) {
-          if (drift_since || kick_eval < 0) {
-            kick_eval = new_eval(h, part::q);
-            drift_since = false;
-          }
+          if (schedule.kick()) kick_eval = new_eval(h, part::q);
           cur_.bottomRows(n_).noalias() -= cdt * g_[std::size_t(kick_eval)];
           ops_.push_back({op_kind::kick, kick_eval, cdt, 0});
         } else {
           const int e = new_eval(h, part::p);
           cur_.topRows(n_).noalias() += cdt * g_[std::size_t(e)];
           ops_.push_back({op_kind::drift, e, cdt, 0});
-          drift_since = true;
+          schedule.drift();
         }
       }
       frame(k) = cur_;
@@ -196,16 +207,14 @@ private:
   /// Gradient evaluations of part q and of part p in a forward with options o (as forward runs them).
   std::array<Eigen::Index, 2> evaluations_per_part(const rollout_options& o) const {
     std::array<Eigen::Index, 2> n{0, 0};
-    bool kick_eval = false, drift_since = true;
+    detail::force_schedule schedule;
     for (std::size_t k = 1; k < T_; ++k)
       for (const auto& s : o.stages)
         if (s.kind == integrate::stage_kind::kick) {
-          if (drift_since || !kick_eval) ++n[0];
-          kick_eval = true;
-          drift_since = false;
+          if (schedule.kick()) ++n[0];
         } else {
           ++n[1];
-          drift_since = true;
+          schedule.drift();
         }
     return n;
   }
@@ -308,21 +317,18 @@ rollout_result<typename H::value_type> rollout_taped(tape& t, H& h, const var<ty
   const std::size_t B = q0.shape()[0], n = h.dim();
   const shape one{1, B, n};
   var<T> q = q0, p = p0, force; // force = −∂H/∂q of the last kick evaluation
-  bool drift_since = true;
+  detail::force_schedule schedule;
   std::vector<var<T>> frames{ad::reshape(ad::concat(std::vector<var<T>>{q, p}, 1), shape{1, B, 2 * n})};
   std::vector<var<T>> dps;
   for (std::size_t k = 1; k < o.frames; ++k) {
     for (const auto& s : o.stages) {
       const T cdt = T(s.c * o.dt);
       if (s.kind == integrate::stage_kind::kick) {
-        if (drift_since || !force.valid()) {
-          force = vector_field(t, h, q, p).second;
-          drift_since = false;
-        }
+        if (schedule.kick()) force = vector_field(t, h, q, p).second;
         p = ad::add(p, ad::scale(force, cdt));
       } else {
         q = ad::add(q, ad::scale(vector_field(t, h, q, p).first, cdt));
-        drift_since = true;
+        schedule.drift();
       }
     }
     frames.push_back(ad::reshape(ad::concat(std::vector<var<T>>{q, p}, 1), shape{1, B, 2 * n}));

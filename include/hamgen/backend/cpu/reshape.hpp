@@ -2,7 +2,8 @@
 //
 // Represents: cpu data movement for reshape-like ops: reshape itself never moves data (row-major
 //             order is kept); permute (general axis transposition, rank <= 8) does; transpose is
-//             the 2-d case on strided row-major blocks (the convolution's lowering uses it).
+//             the 2-d case on strided row-major blocks (the convolution's lowering uses it, and
+//             permute hands it a rank-2 swap).
 // Requires:   permute: `in_shape` of `rank` extents, `perm` a permutation of 0..rank-1.
 //             transpose: src and dst do not overlap; row pitches >= the row lengths.
 // Ensures:    permute: y has extents in_shape[perm[k]] and y[i_0..] = x[j] with j_{perm[k]} = i_k.
@@ -79,6 +80,10 @@ void permute(const T* x, T* y, const std::size_t* in_shape, const std::size_t* p
     src_stride[k] = in_stride[perm[k]];
   }
   if (n == 0) return;
+  if (rank == 2 && perm[0] == 1) { // a matrix transpose
+    transpose(x, index_t(in_shape[0]), index_t(in_shape[1]), index_t(in_shape[1]), y, index_t(in_shape[0]));
+    return;
+  }
   if (rank == 0) {
     y[0] = x[0];
     return;
