@@ -476,6 +476,24 @@ TEST_CASE("conv with short output rows (unrolled widths 2, 3, 4, 6, 8, 16) match
       O2{.stride = {1, 3}, .padding = {0, 2}, .dilation = {1, 2}}, 60);
 }
 
+TEST_CASE("conv group_size: columns per product, the block, weight and pair budgets", "[backend][conv]") {
+  using cpu::detail::group_size;
+  // (pixels, samples, col rows, weight elements) of the 96 x 96 DCGAN discriminator at batch 16
+  CHECK(group_size(576, 16, 512, 64 * 512) == 1);    // 32 -> 64: enough pixels, blocks of rows
+  CHECK(group_size(144, 16, 1024, 128 * 1024) == 2); // 64 -> 128: a pair (columns > weight)
+  CHECK(group_size(144, 16, 1024) == 1);             // its weight gradient: no pair
+  CHECK(group_size(36, 16, 2048, 256 * 2048) == 7);  // 128 -> 256: within the 2 MiB weight
+  CHECK(group_size(36, 16, 2048) == 1);              // its weight gradient: within the block
+  // the 32 x 32 discriminator: the block (64 Ki elements) and the weight bound the groups
+  CHECK(group_size(64, 16, 512, 64 * 512) == 2);
+  CHECK(group_size(16, 16, 1024, 128 * 1024) == 8);
+  CHECK(group_size(16, 16, 1024) == 4);
+  // never more than the samples at hand, nor more than >= 256 columns need
+  CHECK(group_size(16, 3, 32, 64) == 3);
+  CHECK(group_size(100, 16, 8, 64) == 3);
+  CHECK(group_size(144, 1, 1024, 128 * 1024) == 1);
+}
+
 TEST_CASE("conv backward data over few pixels (col^T = dY^T W) and over many matches the naive adjoint",
           "[backend][conv]") {
   using S2 = cpu::conv_shape<2>;
@@ -486,12 +504,16 @@ TEST_CASE("conv backward data over few pixels (col^T = dY^T W) and over many mat
     unsigned seed;
   };
   for (const layer& c : {
-           // one sample per product (R * P > the block size): 36 pixels (the 96 x 96 DCGAN
-           // discriminator's 128 -> 256 layer, channels scaled down) and exactly 96 pixels take the
-           // transposed product; 99 pixels the plain one
-           layer{2, 128, 4, 12, 12, 70},
+           // one sample per product: 36 pixels (the 96 x 96 DCGAN discriminator's 128 -> 256
+           // layer, channels scaled down) and exactly 96 pixels take the transposed product; 99
+           // pixels the plain one
+           layer{1, 128, 4, 12, 12, 70},
            layer{1, 64, 3, 16, 24, 71},
            layer{1, 64, 3, 18, 22, 72},
+           // a pair per product although a sample's columns outgrow the block and the weight
+           // (2 + 1 samples): 2 x 36 pixels (transposed), 2 x 99 pixels (plain)
+           layer{3, 128, 4, 12, 12, 77},
+           layer{3, 64, 3, 18, 22, 78},
            // a weight larger than the block size lets the forward and the data gradient group
            // samples: 80 x 2048 weight, 2 x 36 pixels (transposed); 100 x 2048, 2 x 49 (plain)
            layer{2, 128, 80, 12, 12, 75},
