@@ -440,7 +440,8 @@ inline constexpr index_t gemm_min_columns = 256;
 /// Samples per GEMM: enough that the GEMM has >= gemm_min_columns columns, but no more than
 /// keep the column buffer (col_rows x samples x pixels) within col_block_elements (L2 resident,
 /// and a small transient workspace: a step's peak memory counts it) or, when larger, within
-/// weight_elements. The forward and the data gradient pass the weight's size: their products
+/// weight_elements. The forward and the data gradient pass the weight's size (divided among the
+/// threads that each hold a workspace, so the total stays within it): their products
 /// repack all of the weight on every call, so a large weight with few pixels per sample (the
 /// 128 -> 256 layer of the 96 x 96 DCGAN discriminator: 2 MiB of weight, 36 pixels) needs
 /// several samples per product; a workspace no larger than the weight keeps the step's memory
@@ -502,8 +503,9 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
         for (index_t c = 0; c < g.cy; ++c) y[n * g.cy + c] += bias[c];
     return;
   }
-  parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
-    const index_t grp = group_size(P, e - b, R, g.cy * R);
+  const int chunks = batch_chunks(g.n);
+  parallel_for_chunks(g.n, chunks, [&](int, index_t b, index_t e) {
+    const index_t grp = group_size(P, e - b, R, g.cy * R / chunks);
     const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
@@ -547,8 +549,9 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
     gemm<T>(false, false, g.n, R, g.cy, T(1), dy, g.cy, w, R, T(0), dx, R);
     return;
   }
-  parallel_for_chunks(g.n, batch_chunks(g.n), [&](int, index_t b, index_t e) {
-    const index_t grp = group_size(P, e - b, R, g.cy * R);
+  const int chunks = batch_chunks(g.n);
+  parallel_for_chunks(g.n, chunks, [&](int, index_t b, index_t e) {
+    const index_t grp = group_size(P, e - b, R, g.cy * R / chunks);
     const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
     T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
     T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
