@@ -466,6 +466,26 @@ inline int batch_chunks(index_t n) {
   return (n % t == 0 || n >= 4 * t) ? t : 1;
 }
 
+/// How one batch chunk of `samples` samples is lowered: samples per GEMM (group_size, with the
+/// chunk's share of the weight budget), output rows (od, oh) in all and per im2col block, and the
+/// calling thread's column workspace and, when samples are grouped, its (cy, grp * pixels) gather
+/// buffer.
+template <class T>
+struct chunk_plan {
+  index_t grp, rows, rpb;
+  T* col;
+  T* tmp;
+};
+template <class T>
+chunk_plan<T> plan_chunk(const conv_geom& g, index_t samples, index_t weight_elements = 0) {
+  const index_t P = g.y_pixels(), R = g.col_rows();
+  const index_t grp = group_size(P, samples, R, weight_elements);
+  const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
+  T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
+  T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
+  return {grp, rows, rpb, col, tmp};
+}
+
 /// Copies sample blocks (c, P) of gn samples starting at n0 into / out of a (C, gn*P) matrix.
 template <class T>
 void gather_samples(const T* src, index_t n0, index_t gn, index_t C, index_t P, T* dst) {
@@ -505,10 +525,7 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   }
   const int chunks = batch_chunks(g.n);
   parallel_for_chunks(g.n, chunks, [&](int, index_t b, index_t e) {
-    const index_t grp = group_size(P, e - b, R, g.cy * R / chunks);
-    const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
-    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
-    T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
+    const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b, g.cy * R / chunks);
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
       if (gn == 1) { // large output: im2col + GEMM per block of output rows (cache resident)
@@ -551,10 +568,7 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
   }
   const int chunks = batch_chunks(g.n);
   parallel_for_chunks(g.n, chunks, [&](int, index_t b, index_t e) {
-    const index_t grp = group_size(P, e - b, R, g.cy * R / chunks);
-    const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
-    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
-    T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
+    const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b, g.cy * R / chunks);
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
       if (ld <= transposed_max_columns) { // col^T (ld x R) = dY^T W, then col = (col^T)^T
@@ -600,10 +614,7 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   T* partial = chunks > 1 ? partial_sums.data() : nullptr;
   parallel_for_chunks(g.n, chunks, [&](int k, index_t b, index_t e) {
     T* DW = k == 0 ? dw : partial + (k - 1) * g.cy * R;
-    const index_t grp = group_size(P, e - b, R);
-    const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
-    T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
-    T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
+    const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b);
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
       if (gn == 1) { // im2col + GEMM per block of output rows, accumulating into DW
