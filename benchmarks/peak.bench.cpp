@@ -14,8 +14,10 @@
 // std::vector, or HAMGEN_HUGE_PAGES=0) the 32 MiB weight of the 4096 -> 2048 products, read in
 // blocks of rows 16 KiB apart, misses the TLB on every row: float32 input gradient 42-58 % of the
 // peak against 63-66 % with huge pages, weight gradient 45-52 % against 52-64 % (3 alternating pairs).
-// Counters: flops (rate, flop/s) and pct_peak (100 * rate / the fma_peak of the same dtype, measured
-// once at start-up in this process). Run single-threaded:
+// Counters: flops (rate, flop/s), pct_peak (100 * rate / the fma_peak of the same dtype, measured
+// once at start-up in this process) and fma_now_pct (the same FMA loop run for ~2 ms before and after
+// the repetition, untimed, as % of that peak: below ~90 the VM was in a contended phase, in which
+// memory-bound kernels lose far more than the FMA loop does). Run single-threaded:
 //   HAMGEN_NUM_THREADS=1 build/bench/benchmarks/bench_peak
 #include <hamgen/backend/cpu/gemm.hpp>
 #include <hamgen/core/tensor.hpp>
@@ -86,6 +88,18 @@ double measured_peak() {
   return peak;
 }
 
+/// The core's FMA rate now, as a percentage of measured_peak: one ~2 ms run of the same loop. A
+/// GEMM repetition probes before and after it (untimed), so a reader can tell a slow kernel from a
+/// slow phase of the VM (a neighbour on the same core slows every kernel for seconds at a time).
+template <class T>
+double fma_now_pct() {
+  const std::int64_t n = 200'000;
+  const auto t0 = std::chrono::steady_clock::now();
+  benchmark::DoNotOptimize(fma_loop(n, T(1)));
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return 100.0 * double(n) * flops_per_round<T>() / s / measured_peak<T>();
+}
+
 template <class T>
 hamgen::tensor<T> rnd(std::size_t n, unsigned seed) {
   std::mt19937 g(seed);
@@ -102,6 +116,7 @@ void gemm_case(benchmark::State& st, cpu::gemm_kernel kern, bool ta, bool tb, in
   const auto a = rnd<T>(std::size_t(m * k), 1), b = rnd<T>(std::size_t(k * n), 2);
   hamgen::tensor<T> c(hamgen::shape{std::size_t(m * n)});
   const index_t lda = ta ? m : k, ldb = tb ? k : n;
+  const double probe_before = fma_now_pct<T>();
   for (auto _ : st) {
     cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
     benchmark::DoNotOptimize(c.data());
@@ -112,6 +127,7 @@ void gemm_case(benchmark::State& st, cpu::gemm_kernel kern, bool ta, bool tb, in
   // kIsRate divides by the elapsed seconds: 100 * (flop/s) / peak.
   st.counters["pct_peak"] = benchmark::Counter(100.0 * flop * double(st.iterations()) / measured_peak<T>(),
                                                benchmark::Counter::kIsRate);
+  st.counters["fma_now_pct"] = 0.5 * (probe_before + fma_now_pct<T>());
 }
 
 template <class T>

@@ -24,9 +24,11 @@ export HAMGEN_NUM_THREADS=$threads OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 peer=../shared/bench
 # The peers report the median of individually timed calls (about 1 s of them); hamgen's side reports
-# the median of 20 short repetitions (each the mean of the calls in >= 10 ms, one call for steps that
-# take longer), the closest Google Benchmark statistic: a preempted call moves neither median.
-gb=(--benchmark_format=json --benchmark_repetitions=20 --benchmark_min_time=0.01)
+# the median of 20 repetitions (each the mean of the calls in >= 50 ms, one call for steps that take
+# longer), the closest Google Benchmark statistic: a preempted call moves neither median. Both sides
+# thus sample about a second per case: this VM's speed changes in phases of about that length
+# (docs/benchmarks.md), and a 0.2 s window could fall inside one phase where the peer's spans two.
+gb=(--benchmark_format=json --benchmark_repetitions=20 --benchmark_min_time=0.05)
 rounds=${ROUNDS:-1}
 run_pair() { # group, bench binary, peer script (or -), extra peer args...
   local group=$1 bin=$2 script=$3
