@@ -71,18 +71,21 @@ double flops_per_round() {
   return 12.0 * lanes<T> * 2.0;
 }
 
+/// flop/s of one timed run of n rounds of fma_loop.
+template <class T>
+double fma_rate(std::int64_t n, T seed) {
+  const auto t0 = std::chrono::steady_clock::now();
+  benchmark::DoNotOptimize(fma_loop(n, seed));
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return double(n) * flops_per_round<T>() / s;
+}
+
 /// Best of 5 runs of ~40 ms each: the peak flop/s of one core for T.
 template <class T>
 double measured_peak() {
   static const double peak = [] {
     double best = 0;
-    const std::int64_t n = 4'000'000;
-    for (int rep = 0; rep < 5; ++rep) {
-      const auto t0 = std::chrono::steady_clock::now();
-      benchmark::DoNotOptimize(fma_loop(n, T(rep)));
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      best = std::max(best, double(n) * flops_per_round<T>() / s);
-    }
+    for (int rep = 0; rep < 5; ++rep) best = std::max(best, fma_rate<T>(4'000'000, T(rep)));
     return best;
   }();
   return peak;
@@ -93,11 +96,7 @@ double measured_peak() {
 /// slow phase of the VM (a neighbour on the same core slows every kernel for seconds at a time).
 template <class T>
 double fma_now_pct() {
-  const std::int64_t n = 200'000;
-  const auto t0 = std::chrono::steady_clock::now();
-  benchmark::DoNotOptimize(fma_loop(n, T(1)));
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return 100.0 * double(n) * flops_per_round<T>() / s / measured_peak<T>();
+  return 100.0 * fma_rate<T>(200'000, T(1)) / measured_peak<T>();
 }
 
 template <class T>
