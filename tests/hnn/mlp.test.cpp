@@ -1,5 +1,6 @@
 // Tests for hamgen/hnn/mlp.hpp: taped forward == fused kernels (forward, backward, input gradient and
-// its adjoint) for every activation; deferred weight-gradient products; initialisation bounds; errors.
+// its adjoint, packed and not) for every activation; deferred weight-gradient products; initialisation
+// bounds; errors.
 #include <catch2/catch.hpp>
 
 #include "hnn_fixtures.hpp"
@@ -61,54 +62,68 @@ TEST_CASE("hnn::mlp: fused forward/backward equal the taped network", "[hnn][mlp
 }
 
 TEST_CASE("hnn::mlp: fused input gradient and its adjoint equal engine double backprop", "[hnn][mlp]") {
-  for (auto act : {hnn::activation::relu, hnn::activation::tanh, hnn::activation::softplus}) {
-    INFO(hnn::to_string(act));
-    generator g(2);
-    hnn::mlp<double> m({.in = 4, .hidden = {6, 5, 3}, .out = 1, .act = act}, g);
-    tensor<double> x({3, 4}), w({3, 2});
-    for (auto& v : x) v = g.normal();
-    for (auto& v : w) v = g.normal();
-    // L = Σ w ⊙ (∂f/∂x)[:, 1:3]
-    m.zero_grad();
-    tape t;
-    auto xv = t.variable(x);
-    auto gx = grad(t, ad::sum(m.forward(t, xv)), {xv}, {.create_graph = true})[0];
-    backward(t, ad::sum(ad::mul_const(ad::slice(gx, 1, 1, 3), w)));
-    densify(m);
-    std::vector<tensor<double>> ref;
-    m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { ref.push_back(p.grad); }, "");
-    m.zero_grad();
-    hnn::detail::mlp_cache<double> c;
-    hnn::detail::mlp_scratch<double> s;
-    c.resize(m.options(), 3, true);
-    c.x = Eigen::Map<const hnn::detail::mat<double>>(x.data(), 4, 3);
-    hnn::detail::mat<double> gpart(2, 3), xbar = hnn::detail::mat<double>::Zero(4, 3);
-    hnn::detail::mlp_kernels<double>::input_gradient(m, c, 1, 2, gpart);
-    for (std::size_t b = 0; b < 3; ++b)
-      for (std::size_t j = 0; j < 2; ++j)
-        REQUIRE(gpart(Eigen::Index(j), Eigen::Index(b)) == Approx(gx.value()(b, 1 + j)).epsilon(1e-13));
-    hnn::detail::mat<double> gbar = Eigen::Map<const hnn::detail::mat<double>>(w.data(), 2, 3);
-    const bool touched = hnn::detail::mlp_kernels<double>::input_gradient_adjoint(m, c, 1, 2, gbar, &xbar, s);
-    REQUIRE(touched == (act != hnn::activation::relu));
-    densify(m);
-    std::size_t k = 0;
-    m.visit_parameters(
-        [&](const std::string& name, nn::parameter<double>& p) {
-          INFO(name);
-          for (std::size_t i = 0; i < p.grad.size(); ++i)
-            REQUIRE(p.grad[i] == Approx(ref[k][i]).epsilon(1e-12).margin(1e-14));
-          ++k;
-        },
-        "");
-    if (act == hnn::activation::relu) { // ∇ₓf is piecewise constant: no gradient reaches x
-      REQUIRE(xbar.norm() == 0.0);
-      continue;
-    }
-    for (std::size_t b = 0; b < 3; ++b)
-      for (std::size_t j = 0; j < 4; ++j)
-        REQUIRE(xbar(Eigen::Index(j), Eigen::Index(b)) ==
-                Approx(xv.grad()(b, j)).epsilon(1e-12).margin(1e-14));
-  }
+  // one, two and three hidden layers; with packed weights (small_gemm; for relu with two or more
+  // layers the mask_last products) and without (Eigen); ḡ as a matrix and as a map
+  const std::vector<std::vector<std::size_t>> depths{{6, 5, 3}, {6, 5}, {7}};
+  for (auto act : {hnn::activation::relu, hnn::activation::tanh, hnn::activation::softplus})
+    for (const auto& hidden : depths)
+      for (bool packed : {false, true}) {
+        INFO(hnn::to_string(act) << ", " << hidden.size() << " hidden layers, packed " << packed);
+        generator g(2);
+        hnn::mlp<double> m({.in = 4, .hidden = hidden, .out = 1, .act = act}, g);
+        tensor<double> x({3, 4}), w({3, 2});
+        for (auto& v : x) v = g.normal();
+        for (auto& v : w) v = g.normal();
+        // L = Σ w ⊙ (∂f/∂x)[:, 1:3]
+        m.zero_grad();
+        tape t;
+        auto xv = t.variable(x);
+        auto gx = grad(t, ad::sum(m.forward(t, xv)), {xv}, {.create_graph = true})[0];
+        backward(t, ad::sum(ad::mul_const(ad::slice(gx, 1, 1, 3), w)));
+        densify(m);
+        std::vector<tensor<double>> ref;
+        m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { ref.push_back(p.grad); }, "");
+        m.zero_grad();
+        hnn::detail::mlp_cache<double> c;
+        hnn::detail::mlp_scratch<double> s;
+        hnn::detail::mlp_pack<double> pk;
+        c.resize(m.options(), 3, true);
+        if (packed) {
+          hnn::detail::mlp_kernels<double>::pack(m, pk);
+          REQUIRE(pk.mask_last() == (act == hnn::activation::relu && hidden.size() >= 2));
+          c.wcol = &pk;
+        }
+        c.x = Eigen::Map<const hnn::detail::mat<double>>(x.data(), 4, 3);
+        hnn::detail::mat<double> gpart(2, 3), xbar = hnn::detail::mat<double>::Zero(4, 3);
+        hnn::detail::mlp_kernels<double>::input_gradient(m, c, 1, 2, gpart);
+        for (std::size_t b = 0; b < 3; ++b)
+          for (std::size_t j = 0; j < 2; ++j)
+            REQUIRE(gpart(Eigen::Index(j), Eigen::Index(b)) == Approx(gx.value()(b, 1 + j)).epsilon(1e-13));
+        const Eigen::Map<const hnn::detail::mat<double>> gmapped(w.data(), 2, 3);
+        const hnn::detail::mat<double> gbar = gmapped;
+        const bool touched =
+            packed ? hnn::detail::mlp_kernels<double>::input_gradient_adjoint(m, c, 1, 2, gmapped, &xbar, s)
+                   : hnn::detail::mlp_kernels<double>::input_gradient_adjoint(m, c, 1, 2, gbar, &xbar, s);
+        REQUIRE(touched == (act != hnn::activation::relu));
+        densify(m);
+        std::size_t k = 0;
+        m.visit_parameters(
+            [&](const std::string& name, nn::parameter<double>& p) {
+              INFO(name);
+              for (std::size_t i = 0; i < p.grad.size(); ++i)
+                REQUIRE(p.grad[i] == Approx(ref[k][i]).epsilon(1e-12).margin(1e-14));
+              ++k;
+            },
+            "");
+        if (act == hnn::activation::relu) { // ∇ₓf is piecewise constant: no gradient reaches x
+          REQUIRE(xbar.norm() == 0.0);
+          continue;
+        }
+        for (std::size_t b = 0; b < 3; ++b)
+          for (std::size_t j = 0; j < 4; ++j)
+            REQUIRE(xbar(Eigen::Index(j), Eigen::Index(b)) ==
+                    Approx(xv.grad()(b, j)).epsilon(1e-12).margin(1e-14));
+      }
 }
 
 TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evaluation ones", "[hnn][mlp]") {
@@ -119,7 +134,7 @@ TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evalua
   using mat = hnn::detail::mat<double>;
   using kernels = hnn::detail::mlp_kernels<double>;
   const Eigen::Index B = 5, r0 = 3, nr = 4, evals = 4;
-  std::vector<mat> wcol;
+  hnn::detail::mlp_pack<double> wcol;
   kernels::pack(m, wcol);
   // the same evaluations twice: caches of their own, and caches attached to a deferred pool (whose
   // forward writes δ_l into the pool)
@@ -194,6 +209,11 @@ TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evalua
   REQUIRE_THROWS_WITH(kernels::input_gradient(m, attached[0], r0, nr, gpart), Catch::Contains("wcol"));
   REQUIRE_THROWS_WITH(kernels::input_gradient_adjoint(m, attached[0], r0, nr, gbars[0], &xbar, s),
                       Catch::Contains("wcol"));
+  hnn::detail::mlp_pack<double> bare; // weight copies without the mask_last operands of a relu net
+  bare.w = wcol.w;
+  attached[0].wcol = &bare;
+  REQUIRE_THROWS_WITH(kernels::input_gradient(m, attached[0], r0, nr, gpart),
+                      Catch::Contains("mask_last") && Catch::Contains("3 hidden layers"));
   hnn::mlp<double> smooth({.in = 9, .hidden = {4}, .out = 1, .act = hnn::activation::tanh}, g);
   REQUIRE_THROWS_WITH(d.reserve(smooth, 0, 1, 1), Catch::Contains("tanh"));
 }

@@ -68,8 +68,8 @@ public:
   void prepare(cache& c, Eigen::Index batch, part) const { c.resize(net.options(), batch, true); }
   /// Both parts evaluate the same net: one set of packed weights serves kicks and drifts.
   static constexpr bool one_net_for_both_parts = true;
-  /// Column-major weight copies for a cache's wcol.
-  void pack_weights(std::vector<detail::mat<T>>& w, part) const { detail::mlp_kernels<T>::pack(net, w); }
+  /// The packed weights for a cache's wcol (mlp_kernels::pack).
+  void pack_weights(detail::mlp_pack<T>& w, part) const { detail::mlp_kernels<T>::pack(net, w); }
   template <class S, class G>
   void grad_part(cache& c, const S& state, part w, G&& g) const {
     c.x = state;
@@ -117,8 +117,8 @@ public:
     c.resize((w == part::q ? potential : kinetic).options(), batch, true);
   }
   static constexpr bool one_net_for_both_parts = false;
-  /// Column-major weight copies for a cache's wcol: V's for part::q, T's for part::p.
-  void pack_weights(std::vector<detail::mat<T>>& w, part p) const {
+  /// The packed weights for a cache's wcol (mlp_kernels::pack): V's for part::q, T's for part::p.
+  void pack_weights(detail::mlp_pack<T>& w, part p) const {
     detail::mlp_kernels<T>::pack(p == part::q ? potential : kinetic, w);
   }
   template <class S, class G>

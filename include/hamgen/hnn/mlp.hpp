@@ -251,6 +251,20 @@ void relu_mask_broadcast(const mat<T>& a, const W& w, T* out) {
 template <class T>
 struct mlp_deferred_wgrad;
 
+/// The weights of one net arranged for the small_gemm kernels (mlp_kernels::pack), valid while the
+/// weights do not change (one rollout).
+template <class T>
+struct mlp_pack {
+  std::vector<mat<T>> w; ///< column-major copies of every W_l: the A operands of W x
+  /// relu with at least two hidden layers ("mask_last"): the input gradient keeps the last hidden
+  /// layer's δ_{L-1} = m ⊙ w_out as its mask m = [a_{L-1} > 0] and computes W_{L-1}ᵀ δ_{L-1} as
+  /// (W_{L-1}ᵀ diag(w_out)) m; the adjoint then gets W̄_{L-1} and W̄_L from one product Σ_b m ū_{L-2}ᵀ
+  /// (relu_last_wgrad) instead of also forming ū_{L-1} = m ⊙ W_{L-1} ū_{L-2} for every evaluation.
+  mat<T> wt_last; ///< W_{L-1}ᵀ diag(w_out), column-major [w_{L-2} x w_{L-1}] (empty unless mask_last)
+  mat<T> ones;    ///< [w_{L-1} x 1] of 1: the mask values of the relu_mask epilogue (mask_last)
+  bool mask_last() const noexcept { return wt_last.size() > 0; }
+};
+
 /// Per-evaluation cache of the fused kernels (one per forward evaluation kept for the backward).
 /// For relu only x, a and delta are kept: σ'(z) = [a > 0] is read back from the activation.
 template <class T>
@@ -261,12 +275,12 @@ struct mlp_cache {
   std::vector<mat<T>> s2; ///< σ''(z_l) (not for relu)
   std::vector<mat<T>> u;  ///< scalar-output input-gradient pass: u_l = W_{l+1}ᵀ δ_{l+1} (u_L = w_out; not
                           ///< for relu)
-  std::vector<mat<T>> delta; ///< δ_l = σ'(z_l) ⊙ u_l
+  std::vector<mat<T>> delta; ///< δ_l = σ'(z_l) ⊙ u_l; with a mask_last pack δ_{L-1} is kept as its mask
   mat<T> z;                  ///< scratch
-  /// Column-major copies of the weights (mlp_kernels::pack), owned by the caller and valid while the
-  /// weights do not change (one rollout). When set, the products run through backend::cpu::small_gemm,
+  /// The packed weights (mlp_kernels::pack), owned by the caller and valid while the weights do not
+  /// change (one rollout). When set, the products run through backend::cpu::small_gemm,
   /// which needs W_l with contiguous columns; without them the kernels use Eigen.
-  const std::vector<mat<T>>* wcol = nullptr;
+  const mlp_pack<T>* wcol = nullptr;
   /// With wcol and relu (set by mlp_deferred_wgrad::attach before input_gradient): this
   /// evaluation's δ_l are written into the block of columns [defer_col, defer_col + B) of *defer
   /// instead of `delta`, and its adjoint stores ḡ and ū_l beside them; the weight-gradient products
@@ -334,6 +348,38 @@ void relu_hidden_wgrad(mlp<T>& m, std::size_t l, Eigen::Index k, const T* u, con
   add_batch_outer_products(wl, Eigen::Index(m.options().hidden[l + 1]), k, u, d,
                            gmap(m.weights[l + 1]).data(), wl);
 }
+/// The last hidden layer's weight gradients under a mask_last pack (mlp_pack), L ≥ 2. With the masks
+/// m = [a_{L-1} > 0] and ū_{L-2} of k batch columns, M = Σ_b m ū_{L-2}ᵀ [w_{L-1} x w_{L-2}] gives both
+///   W̄_{L-1} += diag(w_out) M                       (= Σ_b δ_{L-1} ū_{L-2}ᵀ, δ_{L-1} = m ⊙ w_out)
+///   W̄_L(j)  += Σ_i W_{L-1}(j, i) M(j, i)          (= Σ_b ū_{L-1}(j), ū_{L-1} = m ⊙ W_{L-1} ū_{L-2})
+/// accumulate() adds a slice of columns into Mᵀ (column-major [w_{L-2} x w_{L-1}], zeroed by
+/// start()), apply() adds the two gradients.
+template <class T>
+struct relu_last_wgrad {
+  mat<T> mt; ///< Mᵀ
+
+  void start(const mlp<T>& m) {
+    const std::size_t L = m.options().hidden.size();
+    mt.setZero(Eigen::Index(m.options().hidden[L - 2]), Eigen::Index(m.options().hidden[L - 1]));
+  }
+  /// Mᵀ += Ū_{L-2} mᵀ over k columns: u [w_{L-2} x k], mask [w_{L-1} x k].
+  void accumulate(Eigen::Index k, const T* u, const T* mask) {
+    add_batch_outer_products(mt.rows(), mt.cols(), k, u, mask, mt.data(), mt.rows());
+  }
+  void apply(mlp<T>& m) const {
+    const std::size_t L = m.options().hidden.size();
+    const Eigen::Index r = mt.rows(), w = mt.cols();
+    // W_{L-1} and W̄_{L-1} are row-major [w x r]: column-major [r x w] views, column j = row j
+    Eigen::Map<const mat<T>> wl(m.weights[L - 1].value.data(), r, w);
+    Eigen::Map<mat<T>> gl(gmap(m.weights[L - 1]).data(), r, w);
+    const auto wout = cvec_map<T>(m.weights[L].value.data(), w);
+    auto gout = vec_map<T>(gmap(m.weights[L]).data(), w);
+    for (Eigen::Index j = 0; j < w; ++j) {
+      gl.col(j) += wout(j) * mt.col(j);
+      gout(j) += wl.col(j).dot(mt.col(j));
+    }
+  }
+};
 
 /// The weight-gradient products of many relu input_gradient_adjoint calls on one net and one input
 /// slice (columns [r0, r0 + nr) of W_0), batched. Per evaluation the adjoint adds rank-B products
@@ -354,6 +400,7 @@ struct mlp_deferred_wgrad {
   mat<T> gbar;               ///< ḡ of every evaluation [nr x columns]
   std::vector<mat<T>> delta; ///< delta[l] = δ_l [w_l x columns], l < L
   std::vector<mat<T>> ubar;  ///< ubar[l] = ū_l [w_l x columns], l < L − 1
+  relu_last_wgrad<T> last;   ///< flush's M of the last hidden layer (the pool's δ_{L-1} are masks, L ≥ 2)
 
   /// Room for `columns` batch columns (the sum of the deferred evaluations' batches); detaches
   /// everything attached before.
@@ -393,16 +440,24 @@ struct mlp_deferred_wgrad {
     HAMGEN_CHECK(&m == net, "hnn::mlp_deferred_wgrad::flush: the columns were reserved for another net");
     HAMGEN_CHECK(filled == used, "hnn::mlp_deferred_wgrad::flush: the adjoints filled ", filled, " of the ",
                  used, " attached columns");
-    const auto& o = m.options();
+    const std::size_t L = m.options().hidden.size();
+    // attached caches have a pack (attach's contract), for a relu net always mask_last when L ≥ 2
+    if (L >= 2) last.start(m);
     // each product in slices of k ≤ small_gemm_max_unpacked: the unpacked kernel, C re-read per slice
     const Eigen::Index ks = backend::cpu::small_gemm_max_unpacked;
     for (Eigen::Index k0 = 0; k0 < used; k0 += ks) {
       const Eigen::Index k = std::min(ks, used - k0);
       relu_input_slice_wgrad(m, r0, nr, k, gbar.data() + k0 * nr, delta[0].data() + k0 * delta[0].rows());
-      for (std::size_t l = 0; l + 1 < o.hidden.size(); ++l)
-        relu_hidden_wgrad(m, l, k, ubar[l].data() + k0 * ubar[l].rows(),
-                          delta[l + 1].data() + k0 * delta[l + 1].rows());
+      for (std::size_t l = 0; l + 1 < L; ++l) {
+        const T* u = ubar[l].data() + k0 * ubar[l].rows();
+        const T* d = delta[l + 1].data() + k0 * delta[l + 1].rows();
+        if (l + 2 == L)
+          last.accumulate(k, u, d);
+        else
+          relu_hidden_wgrad(m, l, k, u, d);
+      }
     }
+    if (L >= 2) last.apply(m);
     filled = 0;
   }
 
@@ -420,8 +475,9 @@ auto* delta_data(Cache& c, std::size_t l) {
 /// Scratch of the adjoint passes (sized once, reused).
 template <class T>
 struct mlp_scratch {
-  mat<T> d, ubar, next;
+  mat<T> d, ubar, next, gbar;
   std::vector<mat<T>> zbar;
+  relu_last_wgrad<T> last; ///< M of one evaluation (relu_adjoint_unpacked under a mask_last pack)
 };
 
 template <class T>
@@ -429,10 +485,20 @@ struct mlp_kernels {
   using sg_init = backend::cpu::small_gemm_init;
   using sg_epilogue = backend::cpu::small_gemm_epilogue;
 
-  /// Column-major copies of every weight (mlp_cache::wcol): the A operands of W x in small_gemm.
-  static void pack(const mlp<T>& m, std::vector<mat<T>>& wcol) {
-    wcol.resize(m.weights.size());
-    for (std::size_t l = 0; l < m.weights.size(); ++l) wcol[l] = wmap(m.weights[l]);
+  /// The packed weights of m (mlp_cache::wcol): column-major copies of every weight (the A operands
+  /// of W x in small_gemm) and, for relu with L ≥ 2, the mask_last operands (mlp_pack).
+  static void pack(const mlp<T>& m, mlp_pack<T>& p) {
+    const std::size_t L = m.options().hidden.size();
+    p.w.resize(m.weights.size());
+    for (std::size_t l = 0; l < m.weights.size(); ++l) p.w[l] = wmap(m.weights[l]);
+    if (m.options().act == activation::relu && L >= 2) {
+      const auto w = Eigen::Index(m.options().hidden[L - 1]);
+      p.wt_last = wmap(m.weights[L - 1]).transpose() * cvec_map<T>(m.weights[L].value.data(), w).asDiagonal();
+      p.ones.setOnes(w, 1);
+    } else {
+      p.wt_last.resize(0, 0);
+      p.ones.resize(0, 1);
+    }
   }
 
   /// Hidden layers of the forward pass on c.x (already filled): fills a (and s1, s2 unless relu).
@@ -455,7 +521,7 @@ struct mlp_kernels {
         backend::cpu::small_gemm<T>({.m = w,
                                      .n = in.cols(),
                                      .k = in.rows(),
-                                     .a = (*c.wcol)[l].data(),
+                                     .a = c.wcol->w[l].data(),
                                      .lda = w,
                                      .b = in.data(),
                                      .b_row = 1,
@@ -540,19 +606,28 @@ struct mlp_kernels {
     if (relu && !c.defer)
       for (std::size_t l = 0; l < L; ++l) c.delta[l].resize(Eigen::Index(m.options().hidden[l]), B);
     const auto wout = cvec_map<T>(m.weights[L].value.data(), Eigen::Index(m.weights[L].value.size()));
-    // relu with packed weights: δ_{L-1} = [a_{L-1} > 0] ⊙ w_out is stored by the last layer's product
+    // relu with packed weights: δ_{L-1} = [a_{L-1} > 0] ⊙ w_out is stored by the last layer's product,
+    // as the mask [a_{L-1} > 0] alone under a mask_last pack (L ≥ 2)
     const bool fused_mask = relu && c.wcol;
-    hidden_forward(m, c, fused_mask ? delta_data(c, L - 1) : nullptr, wout.data());
+    const bool mask_last = fused_mask && L >= 2;
+    HAMGEN_CHECK(!mask_last || c.wcol->mask_last(),
+                 "hnn::mlp_kernels::input_gradient: the cache's packed weights (wcol) lack the mask_last "
+                 "operands of a relu net with ",
+                 L, " hidden layers (pack them with mlp_kernels::pack)");
+    hidden_forward(m, c, fused_mask ? delta_data(c, L - 1) : nullptr,
+                   mask_last ? c.wcol->ones.data() : wout.data());
     if (relu) {
       if (!fused_mask) relu_mask_broadcast(c.a[L - 1], wout, delta_data(c, L - 1));
       for (std::size_t l = L - 1; l > 0; --l) {
         if (c.wcol) { // δ_{l-1} = [a_{l-1} > 0] ⊙ W_lᵀ δ_l; Wᵀ's columns are W's stored rows
           const auto& W = m.weights[l].value;
           const auto rows = Eigen::Index(W.dim(1)), k = Eigen::Index(W.dim(0));
+          // mask_last: δ_{L-1} is the mask, W_{L-1}ᵀ δ_{L-1} = (W_{L-1}ᵀ diag(w_out)) m
+          const bool last = l + 1 == L;
           backend::cpu::small_gemm<T>({.m = rows,
                                        .n = B,
                                        .k = k,
-                                       .a = W.data(),
+                                       .a = last ? c.wcol->wt_last.data() : W.data(),
                                        .lda = rows,
                                        .b = delta_data(c, l),
                                        .b_row = 1,
@@ -606,14 +681,17 @@ struct mlp_kernels {
     const auto& o = m.options();
     const std::size_t L = o.hidden.size();
     const bool smooth = o.act != activation::relu;
-    if constexpr (std::is_same_v<std::remove_cvref_t<GB>, mat<T>>) {
-      if (!smooth && c.wcol) {
+    if (!smooth && c.wcol) {
+      if constexpr (std::is_same_v<std::remove_cvref_t<GB>, mat<T>>) {
         relu_adjoint_unpacked(m, c, r0, nr, gbar, s);
-        return false;
+      } else {
+        s.gbar = gbar; // an expression or a map: the kernels read a contiguous matrix
+        relu_adjoint_unpacked(m, c, r0, nr, s.gbar, s);
       }
+      return false;
     }
     HAMGEN_CHECK(!c.defer, "hnn::mlp_kernels::input_gradient_adjoint: a cache attached to deferred weight "
-                           "gradients needs a relu net, packed weights (wcol) and ḡ as a matrix");
+                           "gradients needs a relu net and packed weights (wcol)");
     gmap(m.weights[0]).middleCols(r0, nr).noalias() += c.delta[0] * gbar.transpose();
     s.d.noalias() = wmap(m.weights[0]).middleCols(r0, nr) * gbar; // δ̄_1
     if (smooth) s.zbar.resize(L);
@@ -649,9 +727,11 @@ struct mlp_kernels {
     return true;
   }
 
-  /// input_gradient_adjoint for relu with column-major weight copies: every product one small_gemm,
-  /// the masks [a_l > 0] fused into the products' stores. With c.defer the weight-gradient products
-  /// are left to c.defer->flush(): ḡ and ū_l go to the evaluation's column block (δ_l are there).
+  /// input_gradient_adjoint for relu with packed weights: every product one small_gemm, the masks
+  /// [a_l > 0] fused into the products' stores. With L ≥ 2 (a mask_last pack) the last product,
+  /// ū_{L-1} = m ⊙ W_{L-1} ū_{L-2}, is not formed: W̄_{L-1} and W̄_L both follow from Σ_b m ū_{L-2}ᵀ
+  /// (relu_last_wgrad). With c.defer the weight-gradient products are left to c.defer->flush(): ḡ and
+  /// ū_l go to the evaluation's column block (δ_l are there).
   static void relu_adjoint_unpacked(mlp<T>& m, const mlp_cache<T>& c, Eigen::Index r0, Eigen::Index nr,
                                     const mat<T>& gbar, mlp_scratch<T>& s) {
     const auto& o = m.options();
@@ -682,7 +762,7 @@ struct mlp_kernels {
     backend::cpu::small_gemm<T>({.m = w0,
                                  .n = B,
                                  .k = nr,
-                                 .a = (*c.wcol)[0].data() + r0 * w0,
+                                 .a = c.wcol->w[0].data() + r0 * w0,
                                  .lda = w0,
                                  .b = gbar.data(),
                                  .b_row = 1,
@@ -694,6 +774,14 @@ struct mlp_kernels {
                                  .ldg = w0});
     for (std::size_t l = 0; l + 1 < L; ++l) {
       const auto wl = Eigen::Index(o.hidden[l]), wn = Eigen::Index(o.hidden[l + 1]);
+      if (l + 2 == L) { // mask_last (input_gradient checked the pack): W̄_{L-1} and W̄_L from M
+        if (!df) {
+          s.last.start(m);
+          s.last.accumulate(B, u, c.delta[l + 1].data());
+          s.last.apply(m);
+        }
+        return; // ū_{L-1} is not needed
+      }
       if (!df) relu_hidden_wgrad(m, l, B, u, c.delta[l + 1].data());
       // ū_{l+1} = [a_{l+1} > 0] ⊙ W_{l+1} ū_l
       mat<T>& spare = u == s.ubar.data() ? s.next : s.ubar;
@@ -701,7 +789,7 @@ struct mlp_kernels {
       backend::cpu::small_gemm<T>({.m = wn,
                                    .n = B,
                                    .k = wl,
-                                   .a = (*c.wcol)[l + 1].data(),
+                                   .a = c.wcol->w[l + 1].data(),
                                    .lda = wn,
                                    .b = u,
                                    .b_row = 1,
@@ -713,7 +801,7 @@ struct mlp_kernels {
                                    .ldg = wn});
       u = next;
     }
-    // W̄_L (the output row) += Σ_b ū_{L-1}
+    // L = 1: W̄_L (the output row) += Σ_b ū_{L-1}
     auto gw = vec_map<T>(gmap(m.weights[L]).data(), Eigen::Index(m.weights[L].value.size()));
     gw += Eigen::Map<const mat<T>>(u, Eigen::Index(o.hidden[L - 1]), B).rowwise().sum();
   }

@@ -107,7 +107,7 @@ public:
       for (int w = 0; w < 2; ++w)
         if (evals[w] > 0) h.defer_weight_gradients(defer_[w], w == 0 ? part::q : part::p, evals[w] * B_);
     }
-    // the weights are fixed for this forward and its backward: column-major copies once per call
+    // the weights are fixed for this forward and its backward: packed once per call
     h.pack_weights(packs_[0], part::q);
     if constexpr (!H::one_net_for_both_parts) h.pack_weights(packs_[1], part::p);
     cur_.resize(d, B_);
@@ -249,8 +249,8 @@ private:
   std::vector<part> parts_;
   detail::mlp_scratch<T> scratch_;
   detail::mlp_deferred_wgrad<T> defer_[2]; ///< batched weight-gradient products of part q / part p
-  std::vector<mat> packs_[2]; ///< column-major weights of the nets evaluated for part q / part p (one
-                              ///< set when H evaluates the same net for both)
+  detail::mlp_pack<T> packs_[2];           ///< packed weights of the nets evaluated for part q / part p (one
+                                           ///< set when H evaluates the same net for both)
 };
 
 template <class T>
