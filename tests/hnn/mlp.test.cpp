@@ -126,6 +126,74 @@ TEST_CASE("hnn::mlp: fused input gradient and its adjoint equal engine double ba
       }
 }
 
+TEST_CASE("hnn::mlp: the last hidden layer's product carried between nearby evaluations equals the full one",
+          "[hnn][mlp]") {
+  // two and three hidden layers; 48 evaluations along a random walk (a few mask entries flip per
+  // step: the carried sums), with a jump (most flip: formed in full), a batch change and a reset
+  for (const auto& hidden : std::vector<std::vector<std::size_t>>{{12, 10}, {13, 11, 9}}) {
+    INFO(hidden.size() << " hidden layers");
+    generator g(9);
+    hnn::mlp<double> m({.in = 6, .hidden = hidden, .out = 1, .act = hnn::activation::relu}, g);
+    using mat = hnn::detail::mat<double>;
+    using kernels = hnn::detail::mlp_kernels<double>;
+    const std::size_t L = hidden.size();
+    hnn::detail::mlp_pack<double> pk;
+    kernels::pack(m, pk);
+    hnn::detail::mlp_last_layer_track<double> tr;
+    hnn::detail::mlp_cache<double> plain, tracked;
+    Eigen::Index B = 5;
+    mat x = mat::NullaryExpr(6, B, [&] { return g.normal(); });
+    mat prev_mask;
+    int carried_with_flips = 0, full_after_start = 0, refreshed = 0, prev_since_full = 0;
+    for (int e = 0; e < 48; ++e) {
+      INFO("evaluation " << e);
+      if (e == 20)
+        x = mat::NullaryExpr(6, B, [&] { return 3 * g.normal(); }); // a jump
+      else if (e == 30) {                                           // another batch
+        B = 4;
+        x = mat::NullaryExpr(6, B, [&] { return g.normal(); });
+      } else if (e == 40)
+        tr.reset();
+      else
+        x += mat::NullaryExpr(6, B, [&] { return 0.05 * g.normal(); });
+      for (auto* c : {&plain, &tracked}) {
+        c->resize(m.options(), B, true);
+        c->wcol = &pk;
+        c->x = x;
+      }
+      tracked.track = &tr;
+      mat gp(2, B), gt(2, B);
+      kernels::input_gradient(m, plain, 2, 2, gp);
+      kernels::input_gradient(m, tracked, 2, 2, gt);
+      const mat& mask = plain.delta[L - 1];
+      const bool flipped = prev_mask.size() == mask.size() && prev_mask != mask;
+      if (e > 0 && tr.since_full > 0 && flipped) ++carried_with_flips;
+      if (e == 20 || e == 30 || e == 40) {
+        REQUIRE(tr.since_full == 0); // formed in full
+        ++full_after_start;
+      }
+      prev_mask = mask;
+      REQUIRE(tracked.delta[L - 1] == mask);
+      for (std::size_t l = 0; l + 1 < L; ++l)
+        for (Eigen::Index i = 0; i < mask.cols() * plain.delta[l].rows(); ++i)
+          REQUIRE(tracked.delta[l].data()[i] == Approx(plain.delta[l].data()[i]).margin(1e-13));
+      for (Eigen::Index i = 0; i < gp.size(); ++i)
+        REQUIRE(gt.data()[i] == Approx(gp.data()[i]).margin(1e-13));
+      // at most refresh_every carried evaluations in a row, then one formed in full
+      constexpr int refresh = hnn::detail::mlp_last_layer_track<double>::refresh_every;
+      REQUIRE(tr.since_full <= refresh);
+      if (prev_since_full == refresh) {
+        REQUIRE(tr.since_full == 0);
+        ++refreshed;
+      }
+      prev_since_full = tr.since_full;
+    }
+    REQUIRE(refreshed >= 1);
+    REQUIRE(full_after_start == 3);
+    REQUIRE(carried_with_flips > 5); // the carried path ran with entries to update
+  }
+}
+
 TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evaluation ones", "[hnn][mlp]") {
   // three hidden layers (a chain of deferred ū blocks), four evaluations at different inputs, the
   // input slice r0 = 3, nr = 4 of an input of 9; batch 5 (row and column tails of the kernels)

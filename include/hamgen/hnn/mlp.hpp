@@ -19,8 +19,11 @@
 //             softplus(z) = log(1 + eᶻ) computed stably, softplus' = sigmoid(z), softplus'' = s(1 − s).
 #pragma once
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -265,6 +268,23 @@ struct mlp_pack {
   bool mask_last() const noexcept { return wt_last.size() > 0; }
 };
 
+/// The last hidden layer's input-gradient product carried along a sequence of evaluations at nearby
+/// inputs (a rollout), for a mask_last pack: u = W_{L-1}ᵀ diag(w_out) m for the masks m of the last
+/// evaluation. Between leapfrog steps (dt = 0.05) about 0.2 % of the mask entries flip, so the next
+/// evaluation adds ± the columns of W_{L-1}ᵀ diag(w_out) whose entries flipped instead of forming the
+/// product again; every refresh_every-th evaluation, after more than 1/8 of the entries flipped, or
+/// for other weights or another batch, the product is formed in full (the running sum's rounding
+/// stays that of a few dozen additions). Owners call reset() whenever the packed weights change.
+template <class T>
+struct mlp_last_layer_track {
+  static constexpr int refresh_every = 16;
+  mat<T> u;                          ///< [w_{L-2} x B]
+  mat<T> mask;                       ///< [w_{L-1} x B]: the masks u belongs to
+  const mlp_pack<T>* pack = nullptr; ///< the weights u belongs to (null: nothing carried)
+  int since_full = 0;                ///< sparse updates since u was last formed in full
+  void reset() noexcept { pack = nullptr; }
+};
+
 /// Per-evaluation cache of the fused kernels (one per forward evaluation kept for the backward).
 /// For relu only x, a and delta are kept: σ'(z) = [a > 0] is read back from the activation.
 template <class T>
@@ -287,6 +307,9 @@ struct mlp_cache {
   /// are added over all evaluations at once by mlp_deferred_wgrad::flush.
   mlp_deferred_wgrad<T>* defer = nullptr;
   Eigen::Index defer_col = 0;
+  /// With a mask_last pack: the last hidden layer's product is carried from the previous evaluation
+  /// that used this track (mlp_last_layer_track) instead of formed in full.
+  mlp_last_layer_track<T>* track = nullptr;
 
   void resize(const mlp_options& o, Eigen::Index batch, bool input_gradient) {
     const std::size_t L = o.hidden.size();
@@ -593,6 +616,76 @@ struct mlp_kernels {
     }
   }
 
+  /// δ_{L-2} = [a_{L-2} > 0] ⊙ u with u = W_{L-1}ᵀ diag(w_out) m carried by c.track (see
+  /// mlp_last_layer_track): mask [k x B] this evaluation's m, gate [rows x B] a_{L-2}, out δ_{L-2}.
+  static void last_layer_tracked(mlp_cache<T>& c, Eigen::Index rows, Eigen::Index k, Eigen::Index B,
+                                 const T* mask, const T* gate, T* out) {
+    auto& tr = *c.track;
+    const T* wt = c.wcol->wt_last.data(); // column i: row i of W_{L-1} times w_out(i)
+    auto gate_column = [&](Eigen::Index b) {
+      const T* g = gate + b * rows;
+      const T* u = tr.u.data() + b * rows;
+      T* o = out + b * rows;
+      for (Eigen::Index r = 0; r < rows; ++r) o[r] = g[r] > T(0) ? u[r] : T(0);
+    };
+    bool carried = tr.pack == c.wcol && tr.u.rows() == rows && tr.u.cols() == B && tr.mask.rows() == k &&
+                   tr.mask.cols() == B && tr.since_full < tr.refresh_every;
+    if (carried) {
+      // one pass: find the flipped entries 8 at a time (bit patterns: a mask entry is 0 or 1), add
+      // ± their columns, gate the column; past n/8 flips the full product is cheaper (u is formed
+      // again below, so a partly updated u does no harm)
+      using bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+      const Eigen::Index max_flips = k * B / 8;
+      Eigen::Index flips = 0;
+      auto flip = [&](const T* mb, T* ob, T* ub, Eigen::Index i) {
+        const T sign = mb[i] - ob[i]; // ±1
+        const T* col = wt + i * rows;
+        for (Eigen::Index r = 0; r < rows; ++r) ub[r] += sign * col[r];
+        ob[i] = mb[i];
+        ++flips;
+      };
+      for (Eigen::Index b = 0; b < B && carried; ++b) {
+        const T* mb = mask + b * k;
+        T* ob = tr.mask.data() + b * k;
+        T* ub = tr.u.data() + b * rows;
+        Eigen::Index i0 = 0;
+        for (; i0 + 8 <= k; i0 += 8) {
+          bits diff = 0;
+          for (int t = 0; t < 8; ++t)
+            diff |= std::bit_cast<bits>(mb[i0 + t]) ^ std::bit_cast<bits>(ob[i0 + t]);
+          if (diff == 0) continue;
+          for (Eigen::Index i = i0; i < i0 + 8; ++i)
+            if (mb[i] != ob[i]) flip(mb, ob, ub, i);
+        }
+        for (Eigen::Index i = i0; i < k; ++i)
+          if (mb[i] != ob[i]) flip(mb, ob, ub, i);
+        if (flips > max_flips)
+          carried = false;
+        else
+          gate_column(b);
+      }
+      if (carried) {
+        ++tr.since_full;
+        return;
+      }
+    }
+    tr.u.resize(rows, B);
+    backend::cpu::small_gemm<T>({.m = rows,
+                                 .n = B,
+                                 .k = k,
+                                 .a = wt,
+                                 .lda = rows,
+                                 .b = mask,
+                                 .b_row = 1,
+                                 .b_col = k,
+                                 .c = tr.u.data(),
+                                 .ldc = rows});
+    tr.mask = Eigen::Map<const mat<T>>(mask, k, B);
+    tr.pack = c.wcol;
+    tr.since_full = 0;
+    for (Eigen::Index b = 0; b < B; ++b) gate_column(b);
+  }
+
   /// Scalar output (out = 1): g = ∂f/∂x restricted to input rows [r0, r0 + nr) -> g [nr x B].
   /// δ_l go to c.delta, or to c's block of a deferred pool when attached (relu with wcol only).
   template <class G>
@@ -624,6 +717,10 @@ struct mlp_kernels {
           const auto rows = Eigen::Index(W.dim(1)), k = Eigen::Index(W.dim(0));
           // mask_last: δ_{L-1} is the mask, W_{L-1}ᵀ δ_{L-1} = (W_{L-1}ᵀ diag(w_out)) m
           const bool last = l + 1 == L;
+          if (last && c.track) {
+            last_layer_tracked(c, rows, k, B, delta_data(c, l), c.a[l - 1].data(), delta_data(c, l - 1));
+            continue;
+          }
           backend::cpu::small_gemm<T>({.m = rows,
                                        .n = B,
                                        .k = k,

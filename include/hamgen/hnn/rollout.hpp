@@ -110,6 +110,7 @@ public:
     // the weights are fixed for this forward and its backward: packed once per call
     h.pack_weights(packs_[0], part::q);
     if constexpr (!H::one_net_for_both_parts) h.pack_weights(packs_[1], part::p);
+    for (auto& tr : tracks_) tr.reset(); // new weights: nothing carried from the last call
     cur_.resize(d, B_);
     for (Eigen::Index b = 0; b < B_; ++b)
       for (Eigen::Index i = 0; i < n_; ++i) {
@@ -229,7 +230,9 @@ private:
     }
     parts_[e] = w;
     h.prepare(caches_[e], B_, w);
-    caches_[e].wcol = &packs_[w == part::q || H::one_net_for_both_parts ? 0 : 1];
+    const int net = w == part::q || H::one_net_for_both_parts ? 0 : 1;
+    caches_[e].wcol = &packs_[net];
+    caches_[e].track = &tracks_[net];
     caches_[e].defer = nullptr;
     if (deferred_) defer_[w == part::q ? 0 : 1].attach(caches_[e], B_);
     g_[e].resize(n_, B_);
@@ -251,6 +254,8 @@ private:
   detail::mlp_deferred_wgrad<T> defer_[2]; ///< batched weight-gradient products of part q / part p
   detail::mlp_pack<T> packs_[2];           ///< packed weights of the nets evaluated for part q / part p (one
                                            ///< set when H evaluates the same net for both)
+  detail::mlp_last_layer_track<T> tracks_[2]; ///< the last hidden layer's product carried from one
+                                              ///< evaluation of a net to the next (as packs_)
 };
 
 template <class T>
