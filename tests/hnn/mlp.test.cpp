@@ -286,6 +286,60 @@ TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evalua
   REQUIRE_THROWS_WITH(d.reserve(smooth, 0, 1, 1), Catch::Contains("tanh"));
 }
 
+TEST_CASE("hnn::mlp: deferred products over evaluations of different batches equal the per-evaluation ones",
+          "[hnn][mlp]") {
+  // batches 5, 3, 5: the last hidden layer's gradient cannot run by parts along samples and takes
+  // the plain product; 2 and 3 hidden layers
+  for (const auto& hidden : std::vector<std::vector<std::size_t>>{{12, 10}, {13, 11, 9}}) {
+    INFO(hidden.size() << " hidden layers");
+    generator g(21);
+    hnn::mlp<double> m({.in = 6, .hidden = hidden, .out = 1, .act = hnn::activation::relu}, g);
+    using mat = hnn::detail::mat<double>;
+    using kernels = hnn::detail::mlp_kernels<double>;
+    hnn::detail::mlp_pack<double> pk;
+    kernels::pack(m, pk);
+    const std::vector<Eigen::Index> batches{5, 3, 5};
+    hnn::detail::mlp_deferred_wgrad<double> d;
+    d.reserve(m, 1, 2, 13);
+    std::vector<hnn::detail::mlp_cache<double>> own(3), attached(3);
+    std::vector<mat> gbars;
+    for (std::size_t e = 0; e < 3; ++e) {
+      const Eigen::Index B = batches[e];
+      for (auto* c : {&own[e], &attached[e]}) {
+        c->resize(m.options(), B, true);
+        c->wcol = &pk;
+      }
+      own[e].x = mat::NullaryExpr(6, B, [&] { return g.normal(); });
+      attached[e].x = own[e].x;
+      d.attach(attached[e], B);
+      mat g1(2, B), g2(2, B);
+      kernels::input_gradient(m, own[e], 1, 2, g1);
+      kernels::input_gradient(m, attached[e], 1, 2, g2);
+      gbars.push_back(mat::NullaryExpr(2, B, [&] { return g.normal(); }));
+    }
+    REQUIRE(d.batch == 0); // batches differ
+    hnn::detail::mlp_scratch<double> s;
+    mat xbar = mat::Zero(6, 5);
+    auto gradients = [&] {
+      std::vector<tensor<double>> out;
+      m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { out.push_back(p.grad); }, "");
+      return out;
+    };
+    m.zero_grad();
+    for (std::size_t e = 0; e < 3; ++e) kernels::input_gradient_adjoint(m, own[e], 1, 2, gbars[e], &xbar, s);
+    densify(m);
+    const auto ref = gradients();
+    m.zero_grad();
+    for (std::size_t e = 3; e-- > 0;)
+      kernels::input_gradient_adjoint(m, attached[e], 1, 2, gbars[e], &xbar, s);
+    d.flush(m);
+    densify(m);
+    const auto got = gradients();
+    for (std::size_t k = 0; k < ref.size(); ++k)
+      for (std::size_t i = 0; i < ref[k].size(); ++i) REQUIRE(got[k][i] == Approx(ref[k][i]).margin(1e-13));
+  }
+}
+
 TEST_CASE("hnn::mlp: Xavier-uniform initialisation bounds, names and errors", "[hnn][mlp]") {
   generator g(3);
   hnn::mlp<float> m({.in = 20, .hidden = {100, 100}, .out = 1}, g);

@@ -37,7 +37,7 @@ double fused_loss(H& h, const tensor<double>& q0, const tensor<double>& p0, cons
 
 template <class H>
 void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol, std::size_t B = 3,
-                          bool finite_differences = true) {
+                          bool finite_differences = true, bool defer = true) {
   generator g(7);
   const std::size_t n = h.dim(), T = o.frames;
   tensor<double> q0 = randn({B, n}, g), p0 = randn({B, n}, g);
@@ -58,6 +58,7 @@ void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol, 
   // fused
   h.zero_grad();
   hnn::fused_rollout<H> fr;
+  fr.defer_weight_gradients = defer;
   fr.forward(h, q0.data(), p0.data(), B, o);
   for (std::size_t i = 0; i < fr.states().size(); ++i)
     REQUIRE(fr.states()[i] == Approx(r.states.value()[i]).epsilon(0).margin(1e-12));
@@ -133,16 +134,23 @@ TEST_CASE("hnn rollout: fused == engine double backprop, and finite differences 
 
 TEST_CASE("hnn rollout: fused == engine at the HGAN sizes with relu (the small_gemm kernels)",
           "[hnn][rollout]") {
-  // n = 10, two hidden layers of 100 (row tails of every tile width), batches 16 and 7 (column tails),
-  // mlp and separable H: the unpacked AVX2 products and their fused masks against the engine's ops.
-  // (batches up to fused_rollout::max_deferred_batch batch their weight-gradient products; 80 does not)
-  for (std::size_t B : {16, 7, 80}) {
-    INFO("batch " << B);
-    generator g(11);
+  // n = 10, two hidden layers of 100 (row tails of every tile width), batches 16, 7 and 80 (column
+  // tails), mlp and separable H: the unpacked AVX2 products and their fused masks against the
+  // engine's ops, with the weight-gradient products deferred (the default) and per evaluation
+  for (std::size_t B : {16, 7, 80})
+    for (bool defer : {true, false}) {
+      INFO("batch " << B << ", deferred " << defer);
+      generator g(11);
+      hnn::mlp_hamiltonian<double> h({.n = 10, .hidden = {100, 100}, .act = hnn::activation::relu}, g);
+      check_against_engine(h, {.frames = 6, .dt = 0.05}, 1e-10, B, false, defer);
+      hnn::separable_hamiltonian<double> s({.n = 10, .hidden = {37, 21}, .act = hnn::activation::relu}, g);
+      check_against_engine(s, {.frames = 6, .dt = 0.05}, 1e-10, B, false, defer);
+    }
+  { // T = 30 (59 evaluations): masks flip along the trajectory, the carried last-layer product is
+    // refreshed, the deferred last-layer gradient runs by parts over long sequences
+    generator g(13);
     hnn::mlp_hamiltonian<double> h({.n = 10, .hidden = {100, 100}, .act = hnn::activation::relu}, g);
-    check_against_engine(h, {.frames = 6, .dt = 0.05}, 1e-10, B, false);
-    hnn::separable_hamiltonian<double> s({.n = 10, .hidden = {37, 21}, .act = hnn::activation::relu}, g);
-    check_against_engine(s, {.frames = 6, .dt = 0.05}, 1e-10, B, false);
+    check_against_engine(h, {.frames = 30, .dt = 0.05}, 1e-10, 16, false);
   }
   // other stage lists (their evaluations per part size the deferred pools): Yoshida-4, and
   // drift-kick-drift leapfrog (a drift first, kicks that reuse no force)

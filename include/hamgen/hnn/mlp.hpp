@@ -371,6 +371,23 @@ void relu_hidden_wgrad(mlp<T>& m, std::size_t l, Eigen::Index k, const T* u, con
   add_batch_outer_products(wl, Eigen::Index(m.options().hidden[l + 1]), k, u, d,
                            gmap(m.weights[l + 1]).data(), wl);
 }
+/// Calls f(i) for every i < n with a[i] != b[i], for relu masks (entries 0 or 1) that mostly agree:
+/// 8 entries at a time by their bit patterns (the loop vectorises), one by one only where some differ.
+template <class T, class F>
+void for_each_mask_change(const T* a, const T* b, Eigen::Index n, F&& f) {
+  using bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  Eigen::Index i0 = 0;
+  for (; i0 + 8 <= n; i0 += 8) {
+    bits diff = 0;
+    for (int t = 0; t < 8; ++t) diff |= std::bit_cast<bits>(a[i0 + t]) ^ std::bit_cast<bits>(b[i0 + t]);
+    if (diff == 0) continue;
+    for (Eigen::Index i = i0; i < i0 + 8; ++i)
+      if (a[i] != b[i]) f(i);
+  }
+  for (Eigen::Index i = i0; i < n; ++i)
+    if (a[i] != b[i]) f(i);
+}
+
 /// The last hidden layer's weight gradients under a mask_last pack (mlp_pack), L ≥ 2. With the masks
 /// m = [a_{L-1} > 0] and ū_{L-2} of k batch columns, M = Σ_b m ū_{L-2}ᵀ [w_{L-1} x w_{L-2}] gives both
 ///   W̄_{L-1} += diag(w_out) M                       (= Σ_b δ_{L-1} ū_{L-2}ᵀ, δ_{L-1} = m ⊙ w_out)
@@ -385,9 +402,38 @@ struct relu_last_wgrad {
     const std::size_t L = m.options().hidden.size();
     mt.setZero(Eigen::Index(m.options().hidden[L - 2]), Eigen::Index(m.options().hidden[L - 1]));
   }
+  mat<T> sums; ///< accumulate_by_parts: running Σ_e ū_{e,b} per sample b
+
   /// Mᵀ += Ū_{L-2} mᵀ over k columns: u [w_{L-2} x k], mask [w_{L-1} x k].
   void accumulate(Eigen::Index k, const T* u, const T* mask) {
     add_batch_outer_products(mt.rows(), mt.cols(), k, u, mask, mt.data(), mt.rows());
+  }
+  /// The same sum over E evaluations of B samples each (column e·B + b: sample b of evaluation e, in
+  /// the order the evaluations ran) by summation by parts along each sample's evaluations: with
+  /// S_e = Σ_{e' ≤ e} ū_{e'},  Σ_e m_e ū_eᵀ = m_{E-1} S_{E-1}ᵀ − Σ_{e < E-1} (m_{e+1} − m_e) S_eᵀ.
+  /// The masks of nearby evaluations differ in a few entries (a rollout: ~0.2 % per step), so this is
+  /// one rank-B product, E·B vector additions and one update per changed entry instead of a product
+  /// of rank E·B.
+  void accumulate_by_parts(Eigen::Index E, Eigen::Index B, const T* u, const T* mask) {
+    const Eigen::Index r = mt.rows(), k = mt.cols();
+    if (E == 0 || B == 0) return;
+    sums.setZero(r, B);
+    for (Eigen::Index e = 0; e < E; ++e)
+      for (Eigen::Index b = 0; b < B; ++b) {
+        const Eigen::Index col = e * B + b;
+        T* sb = sums.data() + b * r;
+        const T* ub = u + col * r;
+        for (Eigen::Index i = 0; i < r; ++i) sb[i] += ub[i];
+        if (e + 1 == E) continue;
+        const T* now = mask + col * k;
+        const T* next = now + B * k;
+        for_each_mask_change(now, next, k, [&](Eigen::Index i) {
+          const T d = next[i] - now[i]; // ±1
+          T* mc = mt.data() + i * r;
+          for (Eigen::Index j = 0; j < r; ++j) mc[j] -= d * sb[j];
+        });
+      }
+    add_batch_outer_products(r, k, B, sums.data(), mask + (E - 1) * B * k, mt.data(), r);
   }
   void apply(mlp<T>& m) const {
     const std::size_t L = m.options().hidden.size();
@@ -410,7 +456,8 @@ struct relu_last_wgrad {
 /// W̄ for 16 multiply-adds per element. Here the operands of every evaluation lie side by side as
 /// column blocks (δ_l written there by the forward input_gradient, ḡ and ū_l by the adjoint) and
 /// flush() adds all of them at once, summing over every evaluation's batch columns (k = evaluations
-/// · B): the same sums, reassociated.
+/// · B): the same sums, reassociated. The last hidden layer's gradient (relu_last_wgrad) runs by
+/// parts along each sample's evaluations when all attached evaluations have the same batch.
 /// Usage: reserve(net, r0, nr, columns); attach(cache, B) before each evaluation's input_gradient;
 /// after the adjoints of every attached evaluation, flush(). The blocks stay attached: another
 /// sweep of adjoints over the same evaluations, then flush(), adds that sweep's products.
@@ -419,6 +466,7 @@ struct mlp_deferred_wgrad {
   const mlp<T>* net = nullptr; ///< the net reserved for (flush adds into its gradients)
   Eigen::Index r0 = 0, nr = 0;
   Eigen::Index used = 0;     ///< columns attached to evaluations
+  Eigen::Index batch = 0;    ///< the batch of every attached evaluation (0: none, or batches differ)
   Eigen::Index filled = 0;   ///< columns whose adjoint ran since the last flush
   mat<T> gbar;               ///< ḡ of every evaluation [nr x columns]
   std::vector<mat<T>> delta; ///< delta[l] = δ_l [w_l x columns], l < L
@@ -433,6 +481,7 @@ struct mlp_deferred_wgrad {
                  "; only relu adjoints defer their products");
     net = &m;
     used = 0;
+    batch = 0;
     filled = 0; // anything still pending (an adjoint sweep that threw) is dropped
     r0 = first_row;
     nr = rows;
@@ -453,6 +502,7 @@ struct mlp_deferred_wgrad {
                  " columns deferred, room for ", gbar.cols());
     c.defer = this;
     c.defer_col = used;
+    batch = used == 0 || batch == B ? B : 0;
     used += B;
   }
 
@@ -464,23 +514,30 @@ struct mlp_deferred_wgrad {
     HAMGEN_CHECK(filled == used, "hnn::mlp_deferred_wgrad::flush: the adjoints filled ", filled, " of the ",
                  used, " attached columns");
     const std::size_t L = m.options().hidden.size();
-    // attached caches have a pack (attach's contract), for a relu net always mask_last when L ≥ 2
-    if (L >= 2) last.start(m);
     // each product in slices of k ≤ small_gemm_max_unpacked: the unpacked kernel, C re-read per slice
     const Eigen::Index ks = backend::cpu::small_gemm_max_unpacked;
     for (Eigen::Index k0 = 0; k0 < used; k0 += ks) {
       const Eigen::Index k = std::min(ks, used - k0);
       relu_input_slice_wgrad(m, r0, nr, k, gbar.data() + k0 * nr, delta[0].data() + k0 * delta[0].rows());
-      for (std::size_t l = 0; l + 1 < L; ++l) {
-        const T* u = ubar[l].data() + k0 * ubar[l].rows();
-        const T* d = delta[l + 1].data() + k0 * delta[l + 1].rows();
-        if (l + 2 == L)
-          last.accumulate(k, u, d);
-        else
-          relu_hidden_wgrad(m, l, k, u, d);
-      }
+      for (std::size_t l = 0; l + 2 < L; ++l)
+        relu_hidden_wgrad(m, l, k, ubar[l].data() + k0 * ubar[l].rows(),
+                          delta[l + 1].data() + k0 * delta[l + 1].rows());
     }
-    if (L >= 2) last.apply(m);
+    // the last hidden layer (attached caches have a pack, for a relu net mask_last when L ≥ 2): by
+    // parts along each sample's evaluations when every evaluation had the same batch
+    if (L >= 2) {
+      last.start(m);
+      const T* u = ubar[L - 2].data();
+      const T* mk = delta[L - 1].data();
+      if (batch > 0) {
+        last.accumulate_by_parts(used / batch, batch, u, mk);
+      } else {
+        for (Eigen::Index k0 = 0; k0 < used; k0 += ks)
+          last.accumulate(std::min(ks, used - k0), u + k0 * ubar[L - 2].rows(),
+                          mk + k0 * delta[L - 1].rows());
+      }
+      last.apply(m);
+    }
     filled = 0;
   }
 
@@ -634,31 +691,19 @@ struct mlp_kernels {
       // one pass: find the flipped entries 8 at a time (bit patterns: a mask entry is 0 or 1), add
       // ± their columns, gate the column; past n/8 flips the full product is cheaper (u is formed
       // again below, so a partly updated u does no harm)
-      using bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
       const Eigen::Index max_flips = k * B / 8;
       Eigen::Index flips = 0;
-      auto flip = [&](const T* mb, T* ob, T* ub, Eigen::Index i) {
-        const T sign = mb[i] - ob[i]; // ±1
-        const T* col = wt + i * rows;
-        for (Eigen::Index r = 0; r < rows; ++r) ub[r] += sign * col[r];
-        ob[i] = mb[i];
-        ++flips;
-      };
       for (Eigen::Index b = 0; b < B && carried; ++b) {
         const T* mb = mask + b * k;
         T* ob = tr.mask.data() + b * k;
         T* ub = tr.u.data() + b * rows;
-        Eigen::Index i0 = 0;
-        for (; i0 + 8 <= k; i0 += 8) {
-          bits diff = 0;
-          for (int t = 0; t < 8; ++t)
-            diff |= std::bit_cast<bits>(mb[i0 + t]) ^ std::bit_cast<bits>(ob[i0 + t]);
-          if (diff == 0) continue;
-          for (Eigen::Index i = i0; i < i0 + 8; ++i)
-            if (mb[i] != ob[i]) flip(mb, ob, ub, i);
-        }
-        for (Eigen::Index i = i0; i < k; ++i)
-          if (mb[i] != ob[i]) flip(mb, ob, ub, i);
+        for_each_mask_change(mb, ob, k, [&](Eigen::Index i) {
+          const T sign = mb[i] - ob[i]; // ±1
+          const T* col = wt + i * rows;
+          for (Eigen::Index r = 0; r < rows; ++r) ub[r] += sign * col[r];
+          ob[i] = mb[i];
+          ++flips;
+        });
         if (flips > max_flips)
           carried = false;
         else

@@ -14,10 +14,12 @@
 //               fused_rollout<H>         fused forward (no tape) and exact reverse sweep: parameter
 //                                        gradients added into the parameters' grad, gradients of the
 //                                        initial state returned; workspaces reused between calls.
-//                                        With relu at batches ≤ max_deferred_batch the forward
-//                                        writes every evaluation's δ_l into one pool per part and
-//                                        the sweep's weight-gradient products are added at its end,
-//                                        over all evaluations at once (detail::mlp_deferred_wgrad).
+//                                        With relu the forward writes every evaluation's δ_l into
+//                                        one pool per part and the sweep's weight-gradient products
+//                                        are added at its end, over all evaluations at once
+//                                        (detail::mlp_deferred_wgrad), and the last hidden layer's
+//                                        input-gradient product is carried from one evaluation to
+//                                        the next (detail::mlp_last_layer_track).
 //               rollout(tape, H, q0, p0) the fused rollout as ONE autodiff op: exact first-order
 //                                        gradients to θ, q0, p0; under create_graph its gradients are
 //                                        constants (no second order THROUGH the rollout — the double
@@ -101,7 +103,7 @@ public:
     // relu at small batches: every evaluation's δ_l go straight into a pool per part (q, p) whose
     // rank-B weight-gradient products the backward adds at its end as long products (at larger
     // batches each product is long already)
-    deferred_ = h.act() == activation::relu && B_ <= max_deferred_batch;
+    deferred_ = defer_weight_gradients && h.act() == activation::relu;
     if (deferred_) {
       const auto evals = evaluations_per_part(o);
       for (int w = 0; w < 2; ++w)
@@ -179,11 +181,14 @@ public:
       }
   }
 
-  /// Batches up to this size defer the relu adjoint's weight-gradient products to the end of
-  /// backward (detail::mlp_deferred_wgrad). Measured on the HGAN motion model (float64, widths 100):
-  /// the 31 rank-16 products of a T = 16 rollout as 4 products with k ≤ 128 take 222 µs instead of
-  /// 257 µs; at batch 256 the deferred columns (6 MiB) leave the caches and it is slower.
-  static constexpr Eigen::Index max_deferred_batch = 64;
+  /// relu: the forward writes every evaluation's δ_l into one pool per part (q, p) and the backward
+  /// adds the weight-gradient products after its sweep, over all evaluations at once
+  /// (detail::mlp_deferred_wgrad; the last hidden layer's by summation by parts along each sample's
+  /// evaluations, whose masks differ in ~0.2 % of their entries from step to step). false: each
+  /// evaluation's products during the sweep. The pools hold ḡ and ū_l besides the δ_l (about a quarter
+  /// more memory than the caches). Measured on the HGAN motion model (docs/hnn.md): deferred is faster
+  /// at batch 16 and at batch 256.
+  bool defer_weight_gradients = true;
 
   const tensor<T>& states() const noexcept { return states_; }
   const tensor<T>& dpdt() const noexcept { return dpdt_; }
