@@ -392,17 +392,17 @@ void for_each_mask_change(const T* a, const T* b, Eigen::Index n, F&& f) {
 /// m = [a_{L-1} > 0] and ū_{L-2} of k batch columns, M = Σ_b m ū_{L-2}ᵀ [w_{L-1} x w_{L-2}] gives both
 ///   W̄_{L-1} += diag(w_out) M                       (= Σ_b δ_{L-1} ū_{L-2}ᵀ, δ_{L-1} = m ⊙ w_out)
 ///   W̄_L(j)  += Σ_i W_{L-1}(j, i) M(j, i)          (= Σ_b ū_{L-1}(j), ū_{L-1} = m ⊙ W_{L-1} ū_{L-2})
-/// accumulate() adds a slice of columns into Mᵀ (column-major [w_{L-2} x w_{L-1}], zeroed by
-/// start()), apply() adds the two gradients.
+/// accumulate() and accumulate_by_parts() add columns into Mᵀ (column-major [w_{L-2} x w_{L-1}],
+/// zeroed by start()), apply() adds the two gradients.
 template <class T>
 struct relu_last_wgrad {
-  mat<T> mt; ///< Mᵀ
+  mat<T> mt;   ///< Mᵀ
+  mat<T> sums; ///< accumulate_by_parts: running Σ_e ū_{e,b} per sample b
 
   void start(const mlp<T>& m) {
     const std::size_t L = m.options().hidden.size();
     mt.setZero(Eigen::Index(m.options().hidden[L - 2]), Eigen::Index(m.options().hidden[L - 1]));
   }
-  mat<T> sums; ///< accumulate_by_parts: running Σ_e ū_{e,b} per sample b
 
   /// Mᵀ += Ū_{L-2} mᵀ over k columns: u [w_{L-2} x k], mask [w_{L-1} x k].
   void accumulate(Eigen::Index k, const T* u, const T* mask) {
