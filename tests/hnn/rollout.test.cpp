@@ -37,7 +37,8 @@ double fused_loss(H& h, const tensor<double>& q0, const tensor<double>& p0, cons
 
 template <class H>
 void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol, std::size_t B = 3,
-                          bool finite_differences = true, bool defer = true) {
+                          bool finite_differences = true,
+                          std::size_t max_deferred_bytes = std::size_t{1} << 30) {
   generator g(7);
   const std::size_t n = h.dim(), T = o.frames;
   tensor<double> q0 = randn({B, n}, g), p0 = randn({B, n}, g);
@@ -58,7 +59,7 @@ void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol, 
   // fused
   h.zero_grad();
   hnn::fused_rollout<H> fr;
-  fr.defer_weight_gradients = defer;
+  fr.max_deferred_bytes = max_deferred_bytes;
   fr.forward(h, q0.data(), p0.data(), B, o);
   for (std::size_t i = 0; i < fr.states().size(); ++i)
     REQUIRE(fr.states()[i] == Approx(r.states.value()[i]).epsilon(0).margin(1e-12));
@@ -136,16 +137,35 @@ TEST_CASE("hnn rollout: fused == engine at the HGAN sizes with relu (the small_g
           "[hnn][rollout]") {
   // n = 10, two hidden layers of 100 (row tails of every tile width), batches 16, 7 and 80 (column
   // tails), mlp and separable H: the unpacked AVX2 products and their fused masks against the
-  // engine's ops, with the weight-gradient products deferred (the default) and per evaluation
+  // engine's ops, with the weight-gradient products deferred (the default) and per evaluation (a
+  // byte limit of 0)
   for (std::size_t B : {16, 7, 80})
-    for (bool defer : {true, false}) {
-      INFO("batch " << B << ", deferred " << defer);
+    for (std::size_t limit : {std::size_t{1} << 30, std::size_t{0}}) {
+      INFO("batch " << B << ", max_deferred_bytes " << limit);
       generator g(11);
       hnn::mlp_hamiltonian<double> h({.n = 10, .hidden = {100, 100}, .act = hnn::activation::relu}, g);
-      check_against_engine(h, {.frames = 6, .dt = 0.05}, 1e-10, B, false, defer);
+      check_against_engine(h, {.frames = 6, .dt = 0.05}, 1e-10, B, false, limit);
       hnn::separable_hamiltonian<double> s({.n = 10, .hidden = {37, 21}, .act = hnn::activation::relu}, g);
-      check_against_engine(s, {.frames = 6, .dt = 0.05}, 1e-10, B, false, defer);
+      check_against_engine(s, {.frames = 6, .dt = 0.05}, 1e-10, B, false, limit);
     }
+  { // the pools' size decides: frames 6 are 6 ∂H/∂q and 5 ∂H/∂p evaluations of 16 columns, each
+    // column ḡ (10) and δ_0, ū_0, δ_1 (100 each) in float64
+    generator g(14);
+    hnn::mlp_hamiltonian<double> h({.n = 10, .hidden = {100, 100}, .act = hnn::activation::relu}, g);
+    const std::size_t bytes = (6 + 5) * 16 * (10 + 300) * sizeof(double);
+    tensor<double> q0 = randn({16, 10}, g), p0 = randn({16, 10}, g);
+    hnn::fused_rollout<hnn::mlp_hamiltonian<double>> fr;
+    fr.max_deferred_bytes = bytes;
+    fr.forward(h, q0.data(), p0.data(), 16, {.frames = 6});
+    REQUIRE(fr.deferred());
+    fr.max_deferred_bytes = bytes - 1;
+    fr.forward(h, q0.data(), p0.data(), 16, {.frames = 6});
+    REQUIRE_FALSE(fr.deferred());
+    hnn::mlp_hamiltonian<double> smooth({.n = 10, .hidden = {8}, .act = hnn::activation::tanh}, g);
+    hnn::fused_rollout<hnn::mlp_hamiltonian<double>> fs;
+    fs.forward(smooth, q0.data(), p0.data(), 16, {.frames = 6});
+    REQUIRE_FALSE(fs.deferred()); // only relu adjoints defer
+  }
   { // T = 30 (59 evaluations): masks flip along the trajectory, the carried last-layer product is
     // refreshed, the deferred last-layer gradient runs by parts over long sequences
     generator g(13);

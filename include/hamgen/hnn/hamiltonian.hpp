@@ -80,6 +80,10 @@ public:
   void defer_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w, Eigen::Index columns) const {
     d.reserve(net, w == part::q ? 0 : Eigen::Index(n_), Eigen::Index(n_), columns);
   }
+  /// Bytes defer_weight_gradients would reserve for `columns` columns.
+  std::size_t deferred_bytes(part, Eigen::Index columns) const {
+    return detail::mlp_deferred_wgrad<T>::bytes(net, Eigen::Index(n_), columns);
+  }
   /// Adds d's pending products (part w) into the parameter gradients.
   void flush_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part) { d.flush(net); }
   template <class GB, class SB>
@@ -135,6 +139,11 @@ public:
   /// Reserves d for `columns` deferred adjoint columns of part w: V's for q, T's for p (relu only).
   void defer_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w, Eigen::Index columns) const {
     d.reserve(w == part::q ? potential : kinetic, 0, Eigen::Index(n_), columns);
+  }
+  /// Bytes defer_weight_gradients would reserve for `columns` columns.
+  std::size_t deferred_bytes(part w, Eigen::Index columns) const {
+    return detail::mlp_deferred_wgrad<T>::bytes(w == part::q ? potential : kinetic, Eigen::Index(n_),
+                                                columns);
   }
   /// Adds d's pending products (part w: V's for q, T's for p) into the parameter gradients.
   void flush_weight_gradients(detail::mlp_deferred_wgrad<T>& d, part w) {

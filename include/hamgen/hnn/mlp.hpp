@@ -496,6 +496,14 @@ struct mlp_deferred_wgrad {
     }
   }
 
+  /// Bytes reserve(m, ·, rows, columns) holds: ḡ, every δ_l and ū_l (l < L − 1) for each column.
+  static std::size_t bytes(const mlp<T>& m, Eigen::Index rows, Eigen::Index columns) {
+    const auto& h = m.options().hidden;
+    std::size_t per_column = std::size_t(rows);
+    for (std::size_t l = 0; l < h.size(); ++l) per_column += h[l] * (l + 1 < h.size() ? 2 : 1);
+    return per_column * std::size_t(columns) * sizeof(T);
+  }
+
   /// Gives the evaluation of cache c (batch B, not yet run) the next block of B columns.
   void attach(mlp_cache<T>& c, Eigen::Index B) {
     HAMGEN_CHECK(used + B <= gbar.cols(), "hnn::mlp_deferred_wgrad: ", used + B,

@@ -100,13 +100,15 @@ public:
       dpdt_ = tensor<T>(shape{ndp, batch, std::size_t(n_)});
     ops_.clear();
     used_ = 0;
-    // relu at small batches: every evaluation's δ_l go straight into a pool per part (q, p) whose
-    // rank-B weight-gradient products the backward adds at its end as long products (at larger
-    // batches each product is long already)
-    deferred_ = defer_weight_gradients && h.act() == activation::relu;
+    // relu: every evaluation's δ_l go straight into a pool per part (q, p) whose weight-gradient
+    // products the backward adds at its end, unless the pools would exceed max_deferred_bytes
+    deferred_ = h.act() == activation::relu;
     if (deferred_) {
       const auto evals = evaluations_per_part(o);
-      for (int w = 0; w < 2; ++w)
+      std::size_t bytes = 0;
+      for (int w = 0; w < 2; ++w) bytes += h.deferred_bytes(w == 0 ? part::q : part::p, evals[w] * B_);
+      deferred_ = bytes <= max_deferred_bytes;
+      for (int w = 0; w < 2 && deferred_; ++w)
         if (evals[w] > 0) h.defer_weight_gradients(defer_[w], w == 0 ? part::q : part::p, evals[w] * B_);
     }
     // the weights are fixed for this forward and its backward: packed once per call
@@ -184,15 +186,17 @@ public:
   /// relu: the forward writes every evaluation's δ_l into one pool per part (q, p) and the backward
   /// adds the weight-gradient products after its sweep, over all evaluations at once
   /// (detail::mlp_deferred_wgrad; the last hidden layer's by summation by parts along each sample's
-  /// evaluations, whose masks differ in ~0.2 % of their entries from step to step). false: each
-  /// evaluation's products during the sweep. The pools hold ḡ and ū_l besides the δ_l (about a quarter
-  /// more memory than the caches). Measured on the HGAN motion model (docs/hnn.md): deferred is faster
-  /// at batch 16 and at batch 256.
-  bool defer_weight_gradients = true;
+  /// evaluations, whose masks differ in ~0.2 % of their entries from step to step) — as long as the
+  /// pools take at most this many bytes; beyond (or with 0), each evaluation's products run during
+  /// the sweep. The pools hold ḡ and ū_l besides the δ_l (about a quarter more memory than the
+  /// caches; 38 MiB for the HGAN model in float64 at batch 256, T = 30). Measured on the HGAN motion
+  /// model (docs/hnn.md): deferred is faster at batch 16 and at batch 256.
+  std::size_t max_deferred_bytes = std::size_t{1} << 30;
 
   const tensor<T>& states() const noexcept { return states_; }
   const tensor<T>& dpdt() const noexcept { return dpdt_; }
   std::size_t evaluations() const noexcept { return used_; } ///< gradient evaluations of the last forward
+  bool deferred() const noexcept { return deferred_; }       ///< whether the last forward pooled its operands
 
 private:
   enum class op_kind : unsigned char { frame, eval, kick, drift };
