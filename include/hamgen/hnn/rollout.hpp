@@ -189,7 +189,7 @@ public:
   /// evaluations, whose masks differ in ~0.2 % of their entries from step to step) — as long as the
   /// pools take at most this many bytes; beyond (or with 0), each evaluation's products run during
   /// the sweep. The pools hold ḡ and ū_l besides the δ_l (about a quarter more memory than the
-  /// caches; 38 MiB for the HGAN model in float64 at batch 256, T = 30). Measured on the HGAN motion
+  /// caches; 36 MiB for the HGAN model in float64 at batch 256, T = 30). Measured on the HGAN motion
   /// model (docs/hnn.md): deferred is faster at batch 16 and at batch 256.
   std::size_t max_deferred_bytes = std::size_t{1} << 30;
 
