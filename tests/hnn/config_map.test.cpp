@@ -9,7 +9,8 @@
 using namespace hamgen;
 namespace ad = hamgen::autodiff;
 
-using hamgen_test::densify;
+using hamgen_test::gradients;
+using hamgen_test::require_gradients;
 
 TEST_CASE("hnn::config_map: fused == taped, forward and backward", "[hnn][config_map]") {
   generator g(1);
@@ -22,9 +23,7 @@ TEST_CASE("hnn::config_map: fused == taped, forward and backward", "[hnn][config
   auto e = t.variable(eps);
   auto [q0, p0] = f.forward(t, e);
   backward(t, ad::add(ad::sum(ad::mul_const(q0, wq)), ad::sum(ad::mul_const(p0, wp))));
-  densify(f);
-  std::vector<tensor<double>> ref;
-  f.visit_parameters([&](const std::string&, nn::parameter<double>& p) { ref.push_back(p.grad); }, "");
+  const auto ref = gradients(f);
   f.zero_grad();
   hnn::fused_config_map<double> ff;
   ff.forward(f, eps.data(), 5);
@@ -34,15 +33,7 @@ TEST_CASE("hnn::config_map: fused == taped, forward and backward", "[hnn][config
   }
   tensor<double> deps({5, 6});
   ff.backward(f, wq.data(), wp.data(), deps.data());
-  densify(f);
-  std::size_t k = 0;
-  f.visit_parameters(
-      [&](const std::string&, nn::parameter<double>& p) {
-        for (std::size_t i = 0; i < p.grad.size(); ++i)
-          REQUIRE(p.grad[i] == Approx(ref[k][i]).epsilon(1e-12).margin(1e-14));
-        ++k;
-      },
-      "");
+  require_gradients(f, ref, 1e-14, 1e-12);
   for (std::size_t i = 0; i < deps.size(); ++i)
     REQUIRE(deps[i] == Approx(e.grad()[i]).epsilon(1e-12).margin(1e-14));
   auto bad = t.variable(tensor<double>::zeros({2, 5}));

@@ -13,7 +13,8 @@
 using namespace hamgen;
 namespace ad = hamgen::autodiff;
 
-using hamgen_test::densify;
+using hamgen_test::gradients;
+using hamgen_test::require_gradients;
 
 TEST_CASE("hnn::mlp: fused forward/backward equal the taped network", "[hnn][mlp]") {
   for (auto act : {hnn::activation::relu, hnn::activation::tanh, hnn::activation::softplus}) {
@@ -28,9 +29,7 @@ TEST_CASE("hnn::mlp: fused forward/backward equal the taped network", "[hnn][mlp
     auto xv = t.variable(x);
     auto y = m.forward(t, xv);
     backward(t, ad::sum(ad::mul_const(y, w)));
-    densify(m);
-    std::vector<tensor<double>> ref;
-    m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { ref.push_back(p.grad); }, "");
+    const auto ref = gradients(m);
     m.zero_grad();
     hnn::detail::mlp_cache<double> c;
     hnn::detail::mlp_scratch<double> s;
@@ -44,16 +43,7 @@ TEST_CASE("hnn::mlp: fused forward/backward equal the taped network", "[hnn][mlp
         REQUIRE(out(Eigen::Index(j), Eigen::Index(b)) == Approx(y.value()(b, j)).epsilon(1e-13));
     hnn::detail::mat<double> ybar = Eigen::Map<const hnn::detail::mat<double>>(w.data(), 2, 4);
     hnn::detail::mlp_kernels<double>::backward(m, c, ybar, &xbar, false, s);
-    densify(m);
-    std::size_t k = 0;
-    m.visit_parameters(
-        [&](const std::string& name, nn::parameter<double>& p) {
-          INFO(name);
-          for (std::size_t i = 0; i < p.grad.size(); ++i)
-            REQUIRE(p.grad[i] == Approx(ref[k][i]).epsilon(1e-12).margin(1e-14));
-          ++k;
-        },
-        "");
+    require_gradients(m, ref, 1e-14, 1e-12);
     for (std::size_t b = 0; b < 4; ++b)
       for (std::size_t j = 0; j < 3; ++j)
         REQUIRE(xbar(Eigen::Index(j), Eigen::Index(b)) ==
@@ -80,9 +70,7 @@ TEST_CASE("hnn::mlp: fused input gradient and its adjoint equal engine double ba
         auto xv = t.variable(x);
         auto gx = grad(t, ad::sum(m.forward(t, xv)), {xv}, {.create_graph = true})[0];
         backward(t, ad::sum(ad::mul_const(ad::slice(gx, 1, 1, 3), w)));
-        densify(m);
-        std::vector<tensor<double>> ref;
-        m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { ref.push_back(p.grad); }, "");
+        const auto ref = gradients(m);
         m.zero_grad();
         hnn::detail::mlp_cache<double> c;
         hnn::detail::mlp_scratch<double> s;
@@ -105,16 +93,7 @@ TEST_CASE("hnn::mlp: fused input gradient and its adjoint equal engine double ba
             packed ? hnn::detail::mlp_kernels<double>::input_gradient_adjoint(m, c, 1, 2, gmapped, &xbar, s)
                    : hnn::detail::mlp_kernels<double>::input_gradient_adjoint(m, c, 1, 2, gbar, &xbar, s);
         REQUIRE(touched == (act != hnn::activation::relu));
-        densify(m);
-        std::size_t k = 0;
-        m.visit_parameters(
-            [&](const std::string& name, nn::parameter<double>& p) {
-              INFO(name);
-              for (std::size_t i = 0; i < p.grad.size(); ++i)
-                REQUIRE(p.grad[i] == Approx(ref[k][i]).epsilon(1e-12).margin(1e-14));
-              ++k;
-            },
-            "");
+        require_gradients(m, ref, 1e-14, 1e-12);
         if (act == hnn::activation::relu) { // ∇ₓf is piecewise constant: no gradient reaches x
           REQUIRE(xbar.norm() == 0.0);
           continue;
@@ -228,16 +207,10 @@ TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evalua
   REQUIRE(d.used == evals * B);
   hnn::detail::mlp_scratch<double> s;
   mat xbar = mat::Zero(9, B);
-  auto gradients = [&] {
-    std::vector<tensor<double>> out;
-    m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { out.push_back(p.grad); }, "");
-    return out;
-  };
   m.zero_grad();
   for (std::size_t e = 0; e < caches.size(); ++e)
     kernels::input_gradient_adjoint(m, caches[e], r0, nr, gbars[e], &xbar, s);
-  densify(m);
-  const auto ref = gradients();
+  const auto ref = gradients(m);
   double scale = 0;
   for (const auto& t : ref)
     for (double v : t) scale = std::max(scale, std::abs(v));
@@ -251,12 +224,7 @@ TEST_CASE("hnn::mlp: deferred relu weight-gradient products equal the per-evalua
     d.flush(m);
     REQUIRE(d.filled == 0);
     d.flush(m); // nothing pending: adds nothing
-    densify(m);
-    const auto got = gradients();
-    REQUIRE(got.size() == ref.size());
-    for (std::size_t k = 0; k < ref.size(); ++k)
-      for (std::size_t i = 0; i < ref[k].size(); ++i)
-        REQUIRE(got[k][i] == Approx(ref[k][i]).margin(1e-13 * scale));
+    require_gradients(m, ref, 1e-13 * scale);
   }
 
   // errors: an adjoint missing at the flush, another net, more columns than reserved, another input
@@ -320,23 +288,14 @@ TEST_CASE("hnn::mlp: deferred products over evaluations of different batches equ
     REQUIRE(d.batch == 0); // batches differ
     hnn::detail::mlp_scratch<double> s;
     mat xbar = mat::Zero(6, 5);
-    auto gradients = [&] {
-      std::vector<tensor<double>> out;
-      m.visit_parameters([&](const std::string&, nn::parameter<double>& p) { out.push_back(p.grad); }, "");
-      return out;
-    };
     m.zero_grad();
     for (std::size_t e = 0; e < 3; ++e) kernels::input_gradient_adjoint(m, own[e], 1, 2, gbars[e], &xbar, s);
-    densify(m);
-    const auto ref = gradients();
+    const auto ref = gradients(m);
     m.zero_grad();
     for (std::size_t e = 3; e-- > 0;)
       kernels::input_gradient_adjoint(m, attached[e], 1, 2, gbars[e], &xbar, s);
     d.flush(m);
-    densify(m);
-    const auto got = gradients();
-    for (std::size_t k = 0; k < ref.size(); ++k)
-      for (std::size_t i = 0; i < ref[k].size(); ++i) REQUIRE(got[k][i] == Approx(ref[k][i]).margin(1e-13));
+    require_gradients(m, ref, 1e-13);
   }
 }
 

@@ -14,6 +14,8 @@ using namespace hamgen;
 namespace ad = hamgen::autodiff;
 
 using hamgen_test::densify;
+using hamgen_test::gradients;
+using hamgen_test::require_gradients;
 
 namespace {
 
@@ -51,9 +53,7 @@ void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol, 
   auto r = hnn::rollout_taped(t, h, q, p, o);
   auto loss = ad::add(ad::sum(ad::mul_const(r.states, ws)), ad::sum(ad::mul_const(r.dpdt, wd)));
   backward(t, loss);
-  densify(h);
-  std::vector<tensor<double>> ref;
-  h.visit_parameters([&](const std::string&, nn::parameter<double>& prm) { ref.push_back(prm.grad); }, "");
+  const auto ref = gradients(h);
   const tensor<double> ref_q = q.grad(), ref_p = p.grad();
 
   // fused
@@ -70,16 +70,7 @@ void check_against_engine(H& h, const hnn::rollout_options& o, double grad_tol, 
     INFO("backward " << sweep);
     h.zero_grad();
     fr.backward(h, ws.data(), wd.data(), dq.data(), dp.data());
-    densify(h);
-    std::size_t k = 0;
-    h.visit_parameters(
-        [&](const std::string& name, nn::parameter<double>& prm) {
-          INFO(name);
-          for (std::size_t i = 0; i < prm.grad.size(); ++i)
-            REQUIRE(prm.grad[i] == Approx(ref[k][i]).epsilon(0).margin(grad_tol));
-          ++k;
-        },
-        "");
+    require_gradients(h, ref, grad_tol, 0);
     for (std::size_t i = 0; i < dq.size(); ++i)
       REQUIRE(dq[i] == Approx(ref_q[i]).epsilon(0).margin(grad_tol));
     for (std::size_t i = 0; i < dp.size(); ++i)

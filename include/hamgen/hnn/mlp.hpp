@@ -681,20 +681,41 @@ struct mlp_kernels {
     }
   }
 
+  /// C [m x n] = A B, then C ← [G > 0] ⊙ C when gate is given: A [m x k] column-major with leading
+  /// dimension lda, B [k x n], C and G [m x n] column-major with contiguous columns — the form of
+  /// every product of the packed input gradient and its relu adjoint.
+  static void product(Eigen::Index m, Eigen::Index n, Eigen::Index k, const T* a, Eigen::Index lda,
+                      const T* b, T* c, const T* gate = nullptr) {
+    backend::cpu::small_gemm<T>({.m = m,
+                                 .n = n,
+                                 .k = k,
+                                 .a = a,
+                                 .lda = lda,
+                                 .b = b,
+                                 .b_row = 1,
+                                 .b_col = k,
+                                 .c = c,
+                                 .ldc = m,
+                                 .epilogue = gate ? sg_epilogue::gate : sg_epilogue::none,
+                                 .gate = gate,
+                                 .ldg = m});
+  }
+
   /// δ_{L-2} = [a_{L-2} > 0] ⊙ u with u = W_{L-1}ᵀ diag(w_out) m carried by c.track (see
   /// mlp_last_layer_track): mask [k x B] this evaluation's m, gate [rows x B] a_{L-2}, out δ_{L-2}.
-  static void last_layer_tracked(mlp_cache<T>& c, Eigen::Index rows, Eigen::Index k, Eigen::Index B,
-                                 const T* mask, const T* gate, T* out) {
+  static void last_layer_tracked(mlp_cache<T>& c, Eigen::Index B, const T* mask, const T* gate, T* out) {
     auto& tr = *c.track;
-    const T* wt = c.wcol->wt_last.data(); // column i: row i of W_{L-1} times w_out(i)
+    const mat<T>& wtl = c.wcol->wt_last; // column i: row i of W_{L-1} times w_out(i)
+    const Eigen::Index rows = wtl.rows(), k = wtl.cols();
+    const T* wt = wtl.data();
     auto gate_column = [&](Eigen::Index b) {
       const T* g = gate + b * rows;
       const T* u = tr.u.data() + b * rows;
       T* o = out + b * rows;
       for (Eigen::Index r = 0; r < rows; ++r) o[r] = g[r] > T(0) ? u[r] : T(0);
     };
-    bool carried = tr.pack == c.wcol && tr.u.rows() == rows && tr.u.cols() == B && tr.mask.rows() == k &&
-                   tr.mask.cols() == B && tr.since_full < tr.refresh_every;
+    // the pack fixes u's rows and the masks' (reset() whenever it is packed again)
+    bool carried = tr.pack == c.wcol && tr.u.cols() == B && tr.since_full < tr.refresh_every;
     if (carried) {
       // one pass: find the flipped entries 8 at a time (bit patterns: a mask entry is 0 or 1), add
       // ± their columns, gate the column; past n/8 flips the full product is cheaper (u is formed
@@ -723,16 +744,7 @@ struct mlp_kernels {
       }
     }
     tr.u.resize(rows, B);
-    backend::cpu::small_gemm<T>({.m = rows,
-                                 .n = B,
-                                 .k = k,
-                                 .a = wt,
-                                 .lda = rows,
-                                 .b = mask,
-                                 .b_row = 1,
-                                 .b_col = k,
-                                 .c = tr.u.data(),
-                                 .ldc = rows});
+    product(rows, B, k, wt, rows, mask, tr.u.data());
     tr.mask = Eigen::Map<const mat<T>>(mask, k, B);
     tr.pack = c.wcol;
     tr.since_full = 0;
@@ -770,23 +782,11 @@ struct mlp_kernels {
           const auto rows = Eigen::Index(W.dim(1)), k = Eigen::Index(W.dim(0));
           // mask_last: δ_{L-1} is the mask, W_{L-1}ᵀ δ_{L-1} = (W_{L-1}ᵀ diag(w_out)) m
           const bool last = l + 1 == L;
-          if (last && c.track) {
-            last_layer_tracked(c, rows, k, B, delta_data(c, l), c.a[l - 1].data(), delta_data(c, l - 1));
-            continue;
-          }
-          backend::cpu::small_gemm<T>({.m = rows,
-                                       .n = B,
-                                       .k = k,
-                                       .a = last ? c.wcol->wt_last.data() : W.data(),
-                                       .lda = rows,
-                                       .b = delta_data(c, l),
-                                       .b_row = 1,
-                                       .b_col = k,
-                                       .c = delta_data(c, l - 1),
-                                       .ldc = rows,
-                                       .epilogue = sg_epilogue::gate,
-                                       .gate = c.a[l - 1].data(),
-                                       .ldg = rows});
+          if (last && c.track)
+            last_layer_tracked(c, B, delta_data(c, l), c.a[l - 1].data(), delta_data(c, l - 1));
+          else
+            product(rows, B, k, last ? c.wcol->wt_last.data() : W.data(), rows, delta_data(c, l),
+                    delta_data(c, l - 1), c.a[l - 1].data());
         } else {
           c.delta[l - 1].noalias() = wmap(m.weights[l]).transpose() * c.delta[l];
           relu_mask(c.a[l - 1], c.delta[l - 1], c.delta[l - 1]);
@@ -805,16 +805,7 @@ struct mlp_kernels {
       if (c.wcol) { // g = W_0[:, r0:r0+nr]ᵀ δ_0: columns of that transpose are pieces of W_0's rows
         const auto& W = m.weights[0].value;
         g.resize(nr, B);
-        backend::cpu::small_gemm<T>({.m = nr,
-                                     .n = B,
-                                     .k = w0,
-                                     .a = W.data() + r0,
-                                     .lda = Eigen::Index(W.dim(1)),
-                                     .b = delta_data(c, 0),
-                                     .b_row = 1,
-                                     .b_col = w0,
-                                     .c = g.data(),
-                                     .ldc = nr});
+        product(nr, B, w0, W.data() + r0, Eigen::Index(W.dim(1)), delta_data(c, 0), g.data());
         return;
       }
     }
@@ -909,47 +900,23 @@ struct mlp_kernels {
     };
     // ū_0 = [a_0 > 0] ⊙ W_0[:, r0:r0+nr] ḡ
     T* u = ubar_out(0, s.ubar);
-    backend::cpu::small_gemm<T>({.m = w0,
-                                 .n = B,
-                                 .k = nr,
-                                 .a = c.wcol->w[0].data() + r0 * w0,
-                                 .lda = w0,
-                                 .b = gbar.data(),
-                                 .b_row = 1,
-                                 .b_col = gbar.rows(),
-                                 .c = u,
-                                 .ldc = w0,
-                                 .epilogue = sg_epilogue::gate,
-                                 .gate = c.a[0].data(),
-                                 .ldg = w0});
-    for (std::size_t l = 0; l + 1 < L; ++l) {
+    product(w0, B, nr, c.wcol->w[0].data() + r0 * w0, w0, gbar.data(), u, c.a[0].data());
+    // the hidden layers but the last: W̄_{l+1} += δ_{l+1} ū_lᵀ, ū_{l+1} = [a_{l+1} > 0] ⊙ W_{l+1} ū_l
+    for (std::size_t l = 0; l + 2 < L; ++l) {
       const auto wl = Eigen::Index(o.hidden[l]), wn = Eigen::Index(o.hidden[l + 1]);
-      if (l + 2 == L) { // mask_last (input_gradient checked the pack): W̄_{L-1} and W̄_L from M
-        if (!df) {
-          s.last.start(m);
-          s.last.accumulate(B, u, c.delta[l + 1].data());
-          s.last.apply(m);
-        }
-        return; // ū_{L-1} is not needed
-      }
       if (!df) relu_hidden_wgrad(m, l, B, u, c.delta[l + 1].data());
-      // ū_{l+1} = [a_{l+1} > 0] ⊙ W_{l+1} ū_l
       mat<T>& spare = u == s.ubar.data() ? s.next : s.ubar;
       T* next = ubar_out(l + 1, spare);
-      backend::cpu::small_gemm<T>({.m = wn,
-                                   .n = B,
-                                   .k = wl,
-                                   .a = c.wcol->w[l + 1].data(),
-                                   .lda = wn,
-                                   .b = u,
-                                   .b_row = 1,
-                                   .b_col = wl,
-                                   .c = next,
-                                   .ldc = wn,
-                                   .epilogue = sg_epilogue::gate,
-                                   .gate = c.a[l + 1].data(),
-                                   .ldg = wn});
+      product(wn, B, wl, c.wcol->w[l + 1].data(), wn, u, next, c.a[l + 1].data());
       u = next;
+    }
+    if (L >= 2) { // mask_last (input_gradient checked the pack): W̄_{L-1} and W̄_L from M, no ū_{L-1}
+      if (!df) {
+        s.last.start(m);
+        s.last.accumulate(B, u, c.delta[L - 1].data());
+        s.last.apply(m);
+      }
+      return;
     }
     // L = 1: W̄_L (the output row) += Σ_b ū_{L-1}
     auto gw = vec_map<T>(gmap(m.weights[L]).data(), Eigen::Index(m.weights[L].value.size()));
