@@ -36,6 +36,7 @@
 #pragma once
 
 #include <hamgen/backend/cpu/gemm.hpp>
+#include <hamgen/backend/cpu/math.hpp>
 #include <hamgen/backend/cpu/parallel.hpp>
 #include <hamgen/core/error.hpp>
 
@@ -113,11 +114,6 @@ inline void check_rnn(const char* who, const rnn_shape& s, const rnn_options& o)
 /// Row of x / y / per-row gate buffers holding (time t, sample n).
 inline index_t rnn_row(const rnn_shape& s, const rnn_options& o, index_t t, index_t n) {
   return o.batch_first ? n * s.seq + t : t * s.batch + n;
-}
-
-template <class T>
-T sigmoid(T a) {
-  return T(1) / (T(1) + std::exp(-a));
 }
 
 template <class T>
@@ -204,11 +200,11 @@ void lstm_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
     for (index_t n = 0; n < N; ++n) {
       T* gr = gt + n * G;
       const T* xr = xg + detail::rnn_row(s, o, t, n) * G;
-      // vectorised gate nonlinearities (Eigen's packet exp / tanh)
+      // vectorised gate nonlinearities (Eigen's packet exp; tanh_array, whose double tanh is SIMD too)
       Eigen::Map<detail::arr<T>> A(gr, G);
       A += Eigen::Map<const detail::arr<T>>(xr, G);
       A.segment(0, 2 * H) = (T(1) + (-A.segment(0, 2 * H)).exp()).inverse();
-      A.segment(2 * H, H) = A.segment(2 * H, H).tanh();
+      tanh_array(gr + 2 * H, gr + 2 * H, std::size_t(H));
       A.segment(3 * H, H) = (T(1) + (-A.segment(3 * H, H)).exp()).inverse();
       Eigen::Map<detail::arr<T>> c(ct + n * H, H), h(ht + n * H, H);
       if (c_prev)
@@ -216,7 +212,8 @@ void lstm_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T*
       else
         c.setZero();
       c += A.segment(0, H) * A.segment(2 * H, H);
-      h = A.segment(3 * H, H) * c.tanh();
+      tanh_array(ct + n * H, ht + n * H, std::size_t(H));
+      h *= A.segment(3 * H, H);
       if (y) std::memcpy(y + detail::rnn_row(s, o, t, n) * ys, ht + n * H, sizeof(T) * H);
     }
     h_prev = ht;
@@ -266,7 +263,7 @@ void lstm_backward(const rnn_shape& s, const rnn_options& o, const T* x, const T
       const T* gr = gt + n * G;
       T* dgr = dg_all + r * G;
       const T* dyr = dy ? dy + r * ys : nullptr;
-      Eigen::Map<detail::arr<T>>(tanh_c, H) = Eigen::Map<const detail::arr<T>>(ct + n * H, H).tanh();
+      tanh_array(ct + n * H, tanh_c, std::size_t(H));
       for (index_t j = 0; j < H; ++j) {
         const T i = gr[j], f = gr[H + j], g = gr[2 * H + j], og = gr[3 * H + j];
         const T tc = tanh_c[j];
@@ -327,26 +324,28 @@ void gru_forward(const rnn_shape& s, const rnn_options& o, const T* x, const T* 
     T* at = act_all + t * N * 4 * H;
     T* ht = h_all + t * N * H;
     for (index_t n = 0; n < N; ++n) {
+      using map = Eigen::Map<detail::arr<T>>;
+      using cmap = Eigen::Map<const detail::arr<T>>;
       const T* hr = hg + n * G;
       const T* xr = xg + detail::rnn_row(s, o, t, n) * G;
       T* ar = at + n * 4 * H;
-      T* yr = y ? y + detail::rnn_row(s, o, t, n) * ys : nullptr;
-      for (index_t j = 0; j < H; ++j) {
-        const T bhr = w.b_hh ? w.b_hh[j] : T(0), bhz = w.b_hh ? w.b_hh[H + j] : T(0),
-                bhn = w.b_hh ? w.b_hh[2 * H + j] : T(0);
-        const T r = detail::sigmoid(xr[j] + hr[j] + bhr);
-        const T z = detail::sigmoid(xr[H + j] + hr[H + j] + bhz);
-        const T hn = hr[2 * H + j] + bhn;
-        const T nn = std::tanh(xr[2 * H + j] + r * hn);
-        const T hp = h_prev ? h_prev[n * H + j] : T(0);
-        const T h = (T(1) - z) * nn + z * hp;
-        ar[j] = r;
-        ar[H + j] = z;
-        ar[2 * H + j] = nn;
-        ar[3 * H + j] = hn;
-        ht[n * H + j] = h;
-        if (yr) yr[j] = h;
+      map rz(ar, 2 * H), nn(ar + 2 * H, H), hn(ar + 3 * H, H), h(ht + n * H, H);
+      // vectorised gates: r, z = s(x + W_h h (+ b_h)); n = tanh(x_n + r (W_hn h + b_hn))
+      rz = cmap(xr, 2 * H) + cmap(hr, 2 * H);
+      hn = cmap(hr + 2 * H, H);
+      if (w.b_hh) {
+        rz += cmap(w.b_hh, 2 * H);
+        hn += cmap(w.b_hh + 2 * H, H);
       }
+      rz = (T(1) + (-rz).exp()).inverse();
+      nn = cmap(xr + 2 * H, H) + rz.head(H) * hn;
+      tanh_array(ar + 2 * H, ar + 2 * H, std::size_t(H));
+      const auto z = rz.tail(H);
+      if (h_prev)
+        h = (T(1) - z) * nn + z * cmap(h_prev + n * H, H);
+      else
+        h = (T(1) - z) * nn;
+      if (y) std::memcpy(y + detail::rnn_row(s, o, t, n) * ys, ht + n * H, sizeof(T) * H);
     }
     h_prev = ht;
   }
