@@ -17,7 +17,10 @@
 // Counters: flops (rate, flop/s), pct_peak (100 * rate / the fma_peak of the same dtype, measured
 // once at start-up in this process) and fma_now_pct (the same FMA loop run for ~2 ms before and after
 // the repetition, untimed, as % of that peak: below ~90 the VM was in a contended phase, in which
-// memory-bound kernels lose far more than the FMA loop does). Run single-threaded:
+// memory-bound kernels lose far more than the FMA loop does), call_p50_pct and call_p90_pct (the
+// median and 90th percentile of the single calls' rates, as % of that peak: the slow phases last
+// seconds, so p90 is the kernel on a core of its own and p50 whichever phase dominated). Run
+// single-threaded:
 //   HAMGEN_NUM_THREADS=1 build/bench/benchmarks/bench_peak
 #include <hamgen/backend/cpu/gemm.hpp>
 #include <hamgen/core/tensor.hpp>
@@ -30,6 +33,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace cpu = hamgen::backend::cpu;
 using cpu::index_t;
@@ -115,18 +119,29 @@ void gemm_case(benchmark::State& st, cpu::gemm_kernel kern, bool ta, bool tb, in
   const auto a = rnd<T>(std::size_t(m * k), 1), b = rnd<T>(std::size_t(k * n), 2);
   hamgen::tensor<T> c(hamgen::shape{std::size_t(m * n)});
   const index_t lda = ta ? m : k, ldb = tb ? k : n;
+  const double flop = 2.0 * double(m) * double(n) * double(k);
+  std::vector<double> call_pct; // each call's rate, % of the peak
+  call_pct.reserve(4096);
   const double probe_before = fma_now_pct<T>();
   for (auto _ : st) {
+    const auto t0 = std::chrono::steady_clock::now();
     cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    call_pct.push_back(100.0 * flop / s / measured_peak<T>());
   }
-  const double flop = 2.0 * double(m) * double(n) * double(k);
   st.counters["flops"] = benchmark::Counter(flop * double(st.iterations()), benchmark::Counter::kIsRate);
   // kIsRate divides by the elapsed seconds: 100 * (flop/s) / peak.
   st.counters["pct_peak"] = benchmark::Counter(100.0 * flop * double(st.iterations()) / measured_peak<T>(),
                                                benchmark::Counter::kIsRate);
   st.counters["fma_now_pct"] = 0.5 * (probe_before + fma_now_pct<T>());
+  // The calls' own distribution: the VM's slow phases pull the median down for seconds at a time,
+  // while p90 shows what the kernel does when the core is its own.
+  std::sort(call_pct.begin(), call_pct.end());
+  const auto at = [&](double q) { return call_pct[std::size_t(q * double(call_pct.size() - 1))]; };
+  st.counters["call_p50_pct"] = at(0.5);
+  st.counters["call_p90_pct"] = at(0.9);
 }
 
 template <class T>
