@@ -9,6 +9,14 @@
 //                           kernel=auto:<k> is the kernel gemm chooses for the shape (what the layers
 //                           run); the other kernels that support the shape (eigen, dot, packed)
 //                           follow on the same shape for comparison.
+//   gemm_vs_openblas|dtype=...|case=...|m,n,k
+//                           the chosen kernel and OpenBLAS (the BLAS under the PyTorch peer, loaded
+//                           at run time from libopenblas.so.0; the family is absent without it) on
+//                           the same operands, one call each in turn (the order swapped every
+//                           iteration), so both see the same phase of the VM. Counters:
+//                           hamgen_p50_pct / openblas_p50_pct (median call rate, % of the FMA peak)
+//                           and time_ratio (median over the pairs of hamgen's time / OpenBLAS's).
+//                           Set OPENBLAS_CORETYPE as for the peers (docs/benchmarks.md).
 // The operands are hamgen tensors, allocated as the layers' weights and activations are (buffers of
 // >= 4 MiB advised onto transparent huge pages, core/allocator.hpp). With 4 KiB pages (plain
 // std::vector, or HAMGEN_HUGE_PAGES=0) the 32 MiB weight of the 4096 -> 2048 products, read in
@@ -26,6 +34,7 @@
 #include <hamgen/core/tensor.hpp>
 
 #include <benchmark/benchmark.h>
+#include <dlfcn.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -144,6 +153,85 @@ void gemm_case(benchmark::State& st, cpu::gemm_kernel kern, bool ta, bool tb, in
   st.counters["call_p90_pct"] = at(0.9);
 }
 
+/// OpenBLAS's cblas_?gemm, looked up at run time so the benchmark neither needs its headers nor
+/// links it; null where libopenblas.so.0 is not installed. Single-threaded, as the GEMM here is.
+struct openblas {
+  using sgemm_fn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float,
+                            float*, int);
+  using dgemm_fn = void (*)(int, int, int, int, int, int, double, const double*, int, const double*, int,
+                            double, double*, int);
+  sgemm_fn sgemm = nullptr;
+  dgemm_fn dgemm = nullptr;
+  static const openblas& get() {
+    static const openblas api = [] {
+      openblas a;
+      void* lib = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+      if (!lib) return a;
+      a.sgemm = reinterpret_cast<sgemm_fn>(dlsym(lib, "cblas_sgemm"));
+      a.dgemm = reinterpret_cast<dgemm_fn>(dlsym(lib, "cblas_dgemm"));
+      if (auto set = reinterpret_cast<void (*)(int)>(dlsym(lib, "openblas_set_num_threads"))) set(1);
+      return a;
+    }();
+    return api;
+  }
+  bool available() const { return sgemm && dgemm; }
+  // Row-major C = op(A) op(B) (CBLAS codes: 101 row-major, 111 no transpose, 112 transpose).
+  template <class T>
+  void gemm(bool ta, bool tb, index_t m, index_t n, index_t k, const T* a, index_t lda, const T* b,
+            index_t ldb, T* c, index_t ldc) const {
+    const auto i = [](index_t v) { return static_cast<int>(v); };
+    if constexpr (sizeof(T) == 4)
+      sgemm(101, ta ? 112 : 111, tb ? 112 : 111, i(m), i(n), i(k), 1.f, a, i(lda), b, i(ldb), 0.f, c, i(ldc));
+    else
+      dgemm(101, ta ? 112 : 111, tb ? 112 : 111, i(m), i(n), i(k), 1.0, a, i(lda), b, i(ldb), 0.0, c, i(ldc));
+  }
+};
+
+/// The chosen kernel and OpenBLAS in turn on the same shape (see the top of the file).
+template <class T>
+void gemm_vs_openblas(benchmark::State& st, bool ta, bool tb, index_t m, index_t n, index_t k) {
+  const auto& blas = openblas::get();
+  const auto a = rnd<T>(std::size_t(m * k), 1), b = rnd<T>(std::size_t(k * n), 2);
+  hamgen::tensor<T> c(hamgen::shape{std::size_t(m * n)});
+  const index_t lda = ta ? m : k, ldb = tb ? k : n;
+  const auto kern = cpu::gemm_kernel_for<T>(ta, tb, m, n, k);
+  const double flop = 2.0 * double(m) * double(n) * double(k);
+  const auto timed = [](auto&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    benchmark::ClobberMemory();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  const auto ours = [&] {
+    cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
+  };
+  const auto theirs = [&] { blas.gemm<T>(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, c.data(), n); };
+  std::vector<double> th, to, ratio;
+  bool ours_first = true;
+  for (auto _ : st) {
+    double h = 0, o = 0;
+    if (ours_first) {
+      h = timed(ours);
+      o = timed(theirs);
+    } else {
+      o = timed(theirs);
+      h = timed(ours);
+    }
+    ours_first = !ours_first;
+    th.push_back(h);
+    to.push_back(o);
+    ratio.push_back(h / o);
+  }
+  const auto median = [](std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double peak = measured_peak<T>();
+  st.counters["hamgen_p50_pct"] = 100.0 * flop / median(th) / peak;
+  st.counters["openblas_p50_pct"] = 100.0 * flop / median(to) / peak;
+  st.counters["time_ratio"] = median(ratio);
+}
+
 template <class T>
 const char* dtype_name() {
   return sizeof(T) == 4 ? "float32" : "float64";
@@ -175,6 +263,15 @@ void register_all() {
                               {"linear256x4096_dw", true, false, 4096, 256, 24}};
   // kernel=auto:<k> is what the layers get (gemm_kernel_for); every other kernel that supports the
   // shape's transposes (eigen always) follows on the same shape, for a same-run comparison.
+  if (openblas::get().available())
+    for (const auto& c : cases) {
+      const std::string name = "gemm_vs_openblas|dtype=" + dt + "|case=" + c.what +
+                               "|m=" + std::to_string(c.m) + "|n=" + std::to_string(c.n) +
+                               "|k=" + std::to_string(c.k);
+      benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& st) {
+        gemm_vs_openblas<T>(st, c.ta, c.tb, c.m, c.n, c.k);
+      })->UseRealTime();
+    }
   for (const auto& c : cases) {
     const auto chosen = cpu::gemm_kernel_for<T>(c.ta, c.tb, c.m, c.n, c.k);
     for (const auto kern : {cpu::gemm_kernel::automatic, cpu::gemm_kernel::eigen, cpu::gemm_kernel::dot,
