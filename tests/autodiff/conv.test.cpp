@@ -71,3 +71,26 @@ TEST_CASE("conv_bias: one node equal to conv + bias_add, gradients of first and 
   CHECK(fused.op() == std::string("conv_bias"));
   CHECK_THROWS_AS(ad::conv_bias(xv, wv, t.variable(normal<double>(shape{2}, g)), geo), shape_error);
 }
+
+TEST_CASE("conv_data_bias: one node equal to conv_data + bias_add, gradients of first and second order",
+          "[autodiff][conv]") {
+  generator g(5);
+  // a transposed convolution from 2 to 3 channels: the underlying conv maps [2, 3, 7, 6] to 2 channels
+  const auto geo =
+      ops::make_conv_geometry<2>(shape{2, 3, 7, 6}, 2, {3, 2}, {2, 1}, {1, 1}, {1, 1}, false, "test");
+  auto dy = normal<double>(geo.y, g), w = normal<double>(geo.w, g), b = normal<double>(shape{3}, g);
+  check2("conv_data_bias",
+         [&](tape&, const std::vector<vd>& v) { return ad::conv_data_bias(v[0], v[1], v[2], geo); },
+         {dy, w, b});
+  tape t;
+  auto dyv = t.variable(dy), wv = t.variable(w), bv = t.variable(b);
+  auto fused = ad::conv_data_bias(dyv, wv, bv, geo);
+  auto plain = ad::bias_add(ad::conv_data(dyv, wv, geo), bv, 1);
+  REQUIRE(fused.shape() == geo.x);
+  REQUIRE(fused.shape() == plain.shape());
+  for (std::size_t i = 0; i < fused.size(); ++i)
+    CHECK(fused.value()[i] == Approx(plain.value()[i]).epsilon(1e-14));
+  CHECK(fused.op() == std::string("conv_data_bias"));
+  // the bias has one value per channel of the result (3), not of dy (2)
+  CHECK_THROWS_AS(ad::conv_data_bias(dyv, wv, t.variable(normal<double>(shape{2}, g)), geo), shape_error);
+}

@@ -9,7 +9,9 @@
 //               conv_weight(x, dy):  ḡ ↦ x̄ = conv_data(dy, ḡ),  dȳ = conv(x, ḡ)
 //             so gradients of any order exist (R1 through a conv discriminator). A transposed
 //             convolution is conv_data under its underlying geometry.
-//             conv_bias(x, w, b) is conv(x, w) + b in one node (the bias added by the kernel).
+//             conv_bias(x, w, b) is conv(x, w) + b in one node (the bias added by the kernel);
+//             conv_data_bias(dy, w, b) is conv_data(dy, w) + b likewise (a transposed convolution
+//             with bias).
 // Requires:   operands of the geometry's shapes.
 // Ensures:    one tape node per call; shape_error names the op and the shapes.
 #pragma once
@@ -57,6 +59,21 @@ var<T, D> conv_data(var<T, D> dy, var<T, D> w, const ops::conv_geometry<Dim>& g)
       [g](backward_context<T, D>& c) {
         if (c.needs(0)) c.accumulate(0, conv(c.grad(), c.input(1), g));
         if (c.needs(1)) c.accumulate(1, conv_weight(c.grad(), c.input(0), g));
+      },
+      output_unread);
+}
+/// conv_data(dy, w) + b (b: one value per channel of the result) as one node: a transposed
+/// convolution with bias keeps one output tensor. Gradients: dȳ = conv(ḡ, w),
+/// w̄ = conv_weight(ḡ, dy), b̄ = Σ of ḡ over every axis but the channel axis 1.
+template <class T, class D, std::size_t Dim>
+var<T, D> conv_data_bias(var<T, D> dy, var<T, D> w, var<T, D> b, const ops::conv_geometry<Dim>& g) {
+  return record(
+      dy.get_tape(), "conv_data_bias", ops::conv_backward_data(dy.value(), w.value(), g, &b.value()),
+      {dy, w, b},
+      [g](backward_context<T, D>& c) {
+        if (c.needs(0)) c.accumulate(0, conv(c.grad(), c.input(1), g));
+        if (c.needs(1)) c.accumulate(1, conv_weight(c.grad(), c.input(0), g));
+        if (c.needs(2)) c.accumulate(2, sum_except(c.grad(), 1));
       },
       output_unread);
 }

@@ -182,8 +182,8 @@ public:
         s, opt_.out, detail::fill<Dim>(opt_.kernel), detail::fill<Dim>(opt_.stride),
         detail::fill<Dim>(opt_.padding), detail::fill<Dim>(opt_.output_padding),
         detail::fill<Dim>(opt_.dilation), name());
-    auto y = autodiff::conv_data(x, weight.bind(t), g);
-    return opt_.bias ? autodiff::bias_add(y, bias.bind(t), 1) : y;
+    return opt_.bias ? autodiff::conv_data_bias(x, weight.bind(t), bias.bind(t), g)
+                     : autodiff::conv_data(x, weight.bind(t), g);
   }
 
   void train(bool on) noexcept { training_ = on; }

@@ -123,15 +123,26 @@ tensor<T, D> conv_forward(const tensor<T, D>& x, const tensor<T, D>& w, const co
     static_assert(no_backend<D>, "hamgen::ops::conv_forward: no backend for this device");
   return y;
 }
+/// ∂/∂x of conv(x, w) given dy (the transposed convolution of dy), plus bias[c] on channel c of
+/// the result when a bias is given (a transposed convolution's bias; one tensor).
 template <class T, class D, std::size_t Dim>
-tensor<T, D> conv_backward_data(const tensor<T, D>& dy, const tensor<T, D>& w, const conv_geometry<Dim>& g) {
+tensor<T, D> conv_backward_data(const tensor<T, D>& dy, const tensor<T, D>& w, const conv_geometry<Dim>& g,
+                                const std::type_identity_t<tensor<T, D>>* bias = nullptr) {
   check_same_shape("conv_backward_data", dy.shape(), g.y, "input", "expected input");
   check_same_shape("conv_backward_data", w.shape(), g.w, "weight", "expected weight");
+  if (bias)
+    HAMGEN_CHECK_SHAPE(bias->size() == g.x[1], "conv_backward_data: bias has shape ", bias->shape(),
+                       ", expected [", g.x[1], "] (one value per channel of the result)");
   tensor<T, D> dx(g.x);
-  if constexpr (is_cpu<D>)
+  if constexpr (is_cpu<D>) {
     backend::cpu::conv_backward_data<T, Dim>(g.sizes, g.opts, dy.data(), w.data(), dx.data());
-  else
+    if (bias) {
+      const auto n = backend::cpu::index_t(g.x[0]), c = backend::cpu::index_t(g.x[1]);
+      backend::cpu::bias_add(n, c, backend::cpu::index_t(dx.size()) / (n * c), bias->data(), dx.data());
+    }
+  } else {
     static_assert(no_backend<D>, "hamgen::ops::conv_backward_data: no backend for this device");
+  }
   return dx;
 }
 template <class T, class D, std::size_t Dim>
