@@ -136,7 +136,7 @@ tensor<T, D> conv_backward_data(const tensor<T, D>& dy, const tensor<T, D>& w, c
   tensor<T, D> dx(g.x);
   if constexpr (is_cpu<D>) {
     backend::cpu::conv_backward_data<T, Dim>(g.sizes, g.opts, dy.data(), w.data(), dx.data());
-    if (bias) {
+    if (bias && dx.size() > 0) {
       const auto n = backend::cpu::index_t(g.x[0]), c = backend::cpu::index_t(g.x[1]);
       backend::cpu::bias_add(n, c, backend::cpu::index_t(dx.size()) / (n * c), bias->data(), dx.data());
     }
