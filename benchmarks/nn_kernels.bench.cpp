@@ -4,6 +4,9 @@
 //          forward + backward (loss = sum y^2), gradients for all weights and the input.
 //   mlp_bn size=256 batch=24: Linear(256->4096) BN LeakyReLU(0.2) Linear(4096->2048) BN LeakyReLU,
 //          train mode, forward + backward (loss = sum y^2).
+//   gru    size=100 batch=16: one GRU layer (100 -> 100), seq 16, h0 given, forward + backward
+//          (loss = sum y^2), gradients for all weights, the input and h0; a motion model of the
+//          MoCoGAN baseline's kind run over a whole sequence (no peer in ../shared/bench).
 // Names use impl=hamgen_kernels: compare with  benchmarks/compare.py --impl hamgen_kernels.
 //   HAMGEN_NUM_THREADS=1 build/benchmarks/bench_nn_kernels --benchmark_format=json > k_t1.json
 #include <hamgen/backend/cpu/batch_norm.hpp>
@@ -137,6 +140,27 @@ void bm_mlp_bn(benchmark::State& st) {
   }
 }
 
+void bm_gru(benchmark::State& st) {
+  const index_t B = 16, T = 16, I = 100, H = 100;
+  const fvec x = rnd(static_cast<std::size_t>(T * B * I), 1), h0 = rnd(static_cast<std::size_t>(B * H), 2),
+             wih = rnd(static_cast<std::size_t>(3 * H * I), 3, 0.1f),
+             whh = rnd(static_cast<std::size_t>(3 * H * H), 4, 0.1f), bih = rnd(3 * H, 5, 0.1f),
+             bhh = rnd(3 * H, 6, 0.1f);
+  const cpu::rnn_shape s{T, B, I, H};
+  const cpu::rnn_weights<float> w{wih.data(), whh.data(), bih.data(), bhh.data()};
+  fvec y(static_cast<std::size_t>(T * B * H)), dy(y.size()),
+      saved(static_cast<std::size_t>(cpu::gru_saved_size(s))), dx(x.size()), dh0(h0.size()), dwih(wih.size()),
+      dwhh(whh.size()), dbih(bih.size()), dbhh(bhh.size());
+  for (auto _ : st) {
+    cpu::gru_forward(s, {}, x.data(), h0.data(), w, y.data(), static_cast<float*>(nullptr), saved.data());
+    for (std::size_t i = 0; i < y.size(); ++i) dy[i] = 2 * y[i];
+    cpu::gru_backward(s, {}, x.data(), h0.data(), w, saved.data(), dy.data(),
+                      static_cast<const float*>(nullptr), dx.data(), dh0.data(),
+                      {dwih.data(), dwhh.data(), dbih.data(), dbhh.data()});
+    benchmark::DoNotOptimize(dx.data());
+  }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -145,6 +169,9 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   benchmark::RegisterBenchmark(name("mlp_bn", 256, 24).c_str(), bm_mlp_bn)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark(name("gru", 100, 16).c_str(), bm_gru)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   benchmark::RunSpecifiedBenchmarks();
