@@ -84,12 +84,25 @@ double flops_per_round() {
   return 12.0 * lanes<T> * 2.0;
 }
 
+/// Wall seconds of one call of f (its writes to memory complete).
+template <class F>
+double seconds_of(F&& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  benchmark::ClobberMemory();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// The q-quantile (0 <= q <= 1) of v, lower element; sorts v.
+inline double quantile(std::vector<double>& v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::size_t(q * double(v.size() - 1))];
+}
+
 /// flop/s of one timed run of n rounds of fma_loop.
 template <class T>
 double fma_rate(std::int64_t n, T seed) {
-  const auto t0 = std::chrono::steady_clock::now();
-  benchmark::DoNotOptimize(fma_loop(n, seed));
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double s = seconds_of([&] { benchmark::DoNotOptimize(fma_loop(n, seed)); });
   return double(n) * flops_per_round<T>() / s;
 }
 
@@ -133,11 +146,10 @@ void gemm_case(benchmark::State& st, cpu::gemm_kernel kern, bool ta, bool tb, in
   call_pct.reserve(4096);
   const double probe_before = fma_now_pct<T>();
   for (auto _ : st) {
-    const auto t0 = std::chrono::steady_clock::now();
-    cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
-    benchmark::DoNotOptimize(c.data());
-    benchmark::ClobberMemory();
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double s = seconds_of([&] {
+      cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
+      benchmark::DoNotOptimize(c.data());
+    });
     call_pct.push_back(100.0 * flop / s / measured_peak<T>());
   }
   st.counters["flops"] = benchmark::Counter(flop * double(st.iterations()), benchmark::Counter::kIsRate);
@@ -147,10 +159,8 @@ void gemm_case(benchmark::State& st, cpu::gemm_kernel kern, bool ta, bool tb, in
   st.counters["fma_now_pct"] = 0.5 * (probe_before + fma_now_pct<T>());
   // The calls' own distribution: the VM's slow phases pull the median down for seconds at a time,
   // while p90 shows what the kernel does when the core is its own.
-  std::sort(call_pct.begin(), call_pct.end());
-  const auto at = [&](double q) { return call_pct[std::size_t(q * double(call_pct.size() - 1))]; };
-  st.counters["call_p50_pct"] = at(0.5);
-  st.counters["call_p90_pct"] = at(0.9);
+  st.counters["call_p50_pct"] = quantile(call_pct, 0.5);
+  st.counters["call_p90_pct"] = quantile(call_pct, 0.9);
 }
 
 /// OpenBLAS's cblas_?gemm, looked up at run time so the benchmark neither needs its headers nor
@@ -196,12 +206,6 @@ void gemm_vs_openblas(benchmark::State& st, bool ta, bool tb, index_t m, index_t
   const index_t lda = ta ? m : k, ldb = tb ? k : n;
   const auto kern = cpu::gemm_kernel_for<T>(ta, tb, m, n, k);
   const double flop = 2.0 * double(m) * double(n) * double(k);
-  const auto timed = [](auto&& f) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    benchmark::ClobberMemory();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
   const auto ours = [&] {
     cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
   };
@@ -211,25 +215,21 @@ void gemm_vs_openblas(benchmark::State& st, bool ta, bool tb, index_t m, index_t
   for (auto _ : st) {
     double h = 0, o = 0;
     if (ours_first) {
-      h = timed(ours);
-      o = timed(theirs);
+      h = seconds_of(ours);
+      o = seconds_of(theirs);
     } else {
-      o = timed(theirs);
-      h = timed(ours);
+      o = seconds_of(theirs);
+      h = seconds_of(ours);
     }
     ours_first = !ours_first;
     th.push_back(h);
     to.push_back(o);
     ratio.push_back(h / o);
   }
-  const auto median = [](std::vector<double>& v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
   const double peak = measured_peak<T>();
-  st.counters["hamgen_p50_pct"] = 100.0 * flop / median(th) / peak;
-  st.counters["openblas_p50_pct"] = 100.0 * flop / median(to) / peak;
-  st.counters["time_ratio"] = median(ratio);
+  st.counters["hamgen_p50_pct"] = 100.0 * flop / quantile(th, 0.5) / peak;
+  st.counters["openblas_p50_pct"] = 100.0 * flop / quantile(to, 0.5) / peak;
+  st.counters["time_ratio"] = quantile(ratio, 0.5);
 }
 
 template <class T>

@@ -29,6 +29,14 @@ void check2(const char* name, F f, std::vector<tensor<double>> in) {
   INFO("second order: " << r2.report);
   CHECK(r2.ok);
 }
+
+/// A fused node (`op`) has the values of the two-node composition it replaces.
+void require_fused_equals(const vd& fused, const vd& plain, const char* op) {
+  REQUIRE(fused.shape() == plain.shape());
+  for (std::size_t i = 0; i < fused.size(); ++i)
+    CHECK(fused.value()[i] == Approx(plain.value()[i]).epsilon(1e-14));
+  CHECK(fused.op() == std::string(op));
+}
 } // namespace
 
 TEST_CASE("conv, conv_data and conv_weight: gradients of first and second order", "[autodiff][conv]") {
@@ -63,12 +71,8 @@ TEST_CASE("conv_bias: one node equal to conv + bias_add, gradients of first and 
          {x, w, b});
   tape t;
   auto xv = t.variable(x), wv = t.variable(w), bv = t.variable(b);
-  auto fused = ad::conv_bias(xv, wv, bv, geo);
-  auto plain = ad::bias_add(ad::conv(xv, wv, geo), bv, 1);
-  REQUIRE(fused.shape() == plain.shape());
-  for (std::size_t i = 0; i < fused.size(); ++i)
-    CHECK(fused.value()[i] == Approx(plain.value()[i]).epsilon(1e-14));
-  CHECK(fused.op() == std::string("conv_bias"));
+  require_fused_equals(ad::conv_bias(xv, wv, bv, geo), ad::bias_add(ad::conv(xv, wv, geo), bv, 1),
+                       "conv_bias");
   CHECK_THROWS_AS(ad::conv_bias(xv, wv, t.variable(normal<double>(shape{2}, g)), geo), shape_error);
 }
 
@@ -85,12 +89,8 @@ TEST_CASE("conv_data_bias: one node equal to conv_data + bias_add, gradients of 
   tape t;
   auto dyv = t.variable(dy), wv = t.variable(w), bv = t.variable(b);
   auto fused = ad::conv_data_bias(dyv, wv, bv, geo);
-  auto plain = ad::bias_add(ad::conv_data(dyv, wv, geo), bv, 1);
   REQUIRE(fused.shape() == geo.x);
-  REQUIRE(fused.shape() == plain.shape());
-  for (std::size_t i = 0; i < fused.size(); ++i)
-    CHECK(fused.value()[i] == Approx(plain.value()[i]).epsilon(1e-14));
-  CHECK(fused.op() == std::string("conv_data_bias"));
+  require_fused_equals(fused, ad::bias_add(ad::conv_data(dyv, wv, geo), bv, 1), "conv_data_bias");
   // the bias has one value per channel of the result (3), not of dy (2)
   CHECK_THROWS_AS(ad::conv_data_bias(dyv, wv, t.variable(normal<double>(shape{2}, g)), geo), shape_error);
 }

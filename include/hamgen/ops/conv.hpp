@@ -134,15 +134,11 @@ tensor<T, D> conv_backward_data(const tensor<T, D>& dy, const tensor<T, D>& w, c
     HAMGEN_CHECK_SHAPE(bias->size() == g.x[1], "conv_backward_data: bias has shape ", bias->shape(),
                        ", expected [", g.x[1], "] (one value per channel of the result)");
   tensor<T, D> dx(g.x);
-  if constexpr (is_cpu<D>) {
-    backend::cpu::conv_backward_data<T, Dim>(g.sizes, g.opts, dy.data(), w.data(), dx.data());
-    if (bias && dx.size() > 0) {
-      const auto n = backend::cpu::index_t(g.x[0]), c = backend::cpu::index_t(g.x[1]);
-      backend::cpu::bias_add(n, c, backend::cpu::index_t(dx.size()) / (n * c), bias->data(), dx.data());
-    }
-  } else {
+  if constexpr (is_cpu<D>)
+    backend::cpu::conv_backward_data<T, Dim>(g.sizes, g.opts, dy.data(), w.data(), dx.data(),
+                                             bias ? bias->data() : nullptr);
+  else
     static_assert(no_backend<D>, "hamgen::ops::conv_backward_data: no backend for this device");
-  }
   return dx;
 }
 template <class T, class D, std::size_t Dim>

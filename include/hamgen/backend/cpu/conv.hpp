@@ -18,7 +18,7 @@
 //               conv_transpose_output_size(shape, opts)[i] = (in-1)s - 2p + d(k-1) + output_padding + 1.
 //             Algebra (used by the autodiff wrapper, including double backprop):
 //               conv_forward          y  = K_w x (+ b)             linear in x and in w
-//               conv_backward_data    dx = K_w^T dy                 (= a transposed conv of dy)
+//               conv_backward_data    dx = K_w^T dy (+ b)           (= a transposed conv of dy)
 //               conv_backward_weight  dw = sum_n dy_n (x) col(x_n)  bilinear in (x, dy)
 //               conv_transpose_forward(x, w)        = conv_backward_data(dy := x, w)
 //               conv_transpose_backward_data(dy, w) = conv_forward(dy, w)
@@ -702,27 +702,6 @@ std::array<index_t, D> conv_output_size(const conv_shape<D>& shape, const conv_o
   return r;
 }
 
-/// y = conv(x, w) + bias (bias: out_channels values, or nullptr for none).
-template <class T, std::size_t D>
-void conv_forward(const conv_shape<D>& shape, const conv_options<D>& opts, const T* x, const T* w,
-                  const T* bias, T* y) {
-  detail::conv_fwd(detail::make_conv_geom(shape, opts), x, w, bias, y);
-}
-
-/// dx = dL/dx given dy = dL/dy (shape of y); dx has the shape of x.
-template <class T, std::size_t D>
-void conv_backward_data(const conv_shape<D>& shape, const conv_options<D>& opts, const T* dy, const T* w,
-                        T* dx) {
-  detail::conv_bwd_data(detail::make_conv_geom(shape, opts), dy, w, dx);
-}
-
-/// dw = dL/dw given the forward input x and dy; dw has the shape of w.
-template <class T, std::size_t D>
-void conv_backward_weight(const conv_shape<D>& shape, const conv_options<D>& opts, const T* x, const T* dy,
-                          T* dw) {
-  detail::conv_bwd_weight(detail::make_conv_geom(shape, opts), x, dy, dw);
-}
-
 /// db[c] = sum over batch and pixels of dy[n, c, pixel]; dy is (batch, channels, pixels).
 /// The gradient of a per-channel bias for conv, conv_transpose and any NC... layout.
 template <class T>
@@ -744,6 +723,38 @@ void bias_add(index_t batch, index_t channels, index_t pixels, const T* bias, T*
     }
 }
 
+namespace detail {
+/// dx = K_w^T dy, then + bias[c] on channel c of dx when a bias is given: the data gradient of a
+/// convolution, and the forward of a transposed convolution with bias.
+template <class T>
+void conv_bwd_data_bias(const conv_geom& g, const T* dy, const T* w, const T* bias, T* dx) {
+  conv_bwd_data(g, dy, w, dx);
+  if (bias) bias_add(g.n, g.cx, g.x_pixels(), bias, dx);
+}
+} // namespace detail
+
+/// y = conv(x, w) + bias (bias: out_channels values, or nullptr for none).
+template <class T, std::size_t D>
+void conv_forward(const conv_shape<D>& shape, const conv_options<D>& opts, const T* x, const T* w,
+                  const T* bias, T* y) {
+  detail::conv_fwd(detail::make_conv_geom(shape, opts), x, w, bias, y);
+}
+
+/// dx = dL/dx given dy = dL/dy (shape of y); dx has the shape of x. With a bias (one value per
+/// channel of x), dx + bias: the transposed convolution of dy with bias.
+template <class T, std::size_t D>
+void conv_backward_data(const conv_shape<D>& shape, const conv_options<D>& opts, const T* dy, const T* w,
+                        T* dx, const T* bias = nullptr) {
+  detail::conv_bwd_data_bias(detail::make_conv_geom(shape, opts), dy, w, bias, dx);
+}
+
+/// dw = dL/dw given the forward input x and dy; dw has the shape of w.
+template <class T, std::size_t D>
+void conv_backward_weight(const conv_shape<D>& shape, const conv_options<D>& opts, const T* x, const T* dy,
+                          T* dw) {
+  detail::conv_bwd_weight(detail::make_conv_geom(shape, opts), x, dy, dw);
+}
+
 // ------------------------------------------------------------------------------------------
 // Transposed convolution: x (batch, in_channels, input...), w (in_channels, out_channels,
 // kernel...), y (batch, out_channels, conv_transpose_output_size(shape, opts)...).
@@ -762,9 +773,7 @@ std::array<index_t, D> conv_transpose_output_size(const conv_shape<D>& shape,
 template <class T, std::size_t D>
 void conv_transpose_forward(const conv_shape<D>& shape, const conv_transpose_options<D>& opts, const T* x,
                             const T* w, const T* bias, T* y) {
-  const auto g = detail::make_conv_transpose_geom(shape, opts);
-  detail::conv_bwd_data(g, x, w, y);
-  if (bias) bias_add(g.n, g.cx, g.x_pixels(), bias, y);
+  detail::conv_bwd_data_bias(detail::make_conv_transpose_geom(shape, opts), x, w, bias, y);
 }
 
 /// dx = dL/dx of the transposed convolution (a plain convolution of dy).
