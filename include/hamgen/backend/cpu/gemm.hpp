@@ -642,41 +642,75 @@ prefetch_run<T> op_b_block_lines(bool trans_b, const T* b, index_t ldb, index_t 
           row_lines * (trans_b ? nc : kc)};
 }
 
-/// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C,
-/// prefetching pf on the way. Source says where B comes from: panel reads the packed panel bp;
-/// rows_to_panel reads full rows of NR elements of B at src + p * ldb (nr == NR) and stores each
-/// into bp as it multiplies (the first row tile packs the panel that the other row tiles read).
+/// Where the packed tile reads B: panel reads the packed panel bp; rows_to_panel reads full rows of
+/// NR elements of B at src + p * ldb and stores each into bp as it multiplies (the first row tile
+/// packs the panel that the other row tiles read).
 enum class b_source { panel, rows_to_panel };
+
+/// Step p of the 6 x 2-vector tile: the two B vectors of row p (see b_source), then
+/// c_i0 += ap[p * 6 + i] b0 and c_i1 += ap[p * 6 + i] b1 for the 6 rows i. The accumulators are
+/// named variables, not an array: over an array GCC kept fewer of them in registers and moved the
+/// others in the unrolled loop (measurements in docs/benchmarks.md, thirteenth session).
+template <b_source Source, class T, class V>
+HAMGEN_SIMD_FN void packed_step(index_t p, const T* ap, T* bp, const T* src, index_t ldb, V& c00, V& c01,
+                                V& c10, V& c11, V& c20, V& c21, V& c30, V& c31, V& c40, V& c41, V& c50,
+                                V& c51) {
+  using S = avx<T>;
+  constexpr int L = S::lanes, NR = packed_nr<T>;
+  V b0, b1;
+  if constexpr (Source != b_source::panel) {
+    b0 = S::load(src + p * ldb);
+    b1 = S::load(src + p * ldb + L);
+    S::store(bp + p * NR, b0);
+    S::store(bp + p * NR + L, b1);
+  } else {
+    b0 = S::load(bp + p * NR);
+    b1 = S::load(bp + p * NR + L);
+  }
+  const T* a = ap + p * packed_mr;
+  V x = S::bcast(a);
+  c00 = S::fmadd(x, b0, c00);
+  c01 = S::fmadd(x, b1, c01);
+  x = S::bcast(a + 1);
+  c10 = S::fmadd(x, b0, c10);
+  c11 = S::fmadd(x, b1, c11);
+  x = S::bcast(a + 2);
+  c20 = S::fmadd(x, b0, c20);
+  c21 = S::fmadd(x, b1, c21);
+  x = S::bcast(a + 3);
+  c30 = S::fmadd(x, b0, c30);
+  c31 = S::fmadd(x, b1, c31);
+  x = S::bcast(a + 4);
+  c40 = S::fmadd(x, b0, c40);
+  c41 = S::fmadd(x, b1, c41);
+  x = S::bcast(a + 5);
+  c50 = S::fmadd(x, b0, c50);
+  c51 = S::fmadd(x, b1, c51);
+}
+
+/// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C,
+/// prefetching pf on the way (a few lines every U = 4 steps); B comes from Source (nr == NR for
+/// rows_to_panel).
 template <class T, b_source Source = b_source::panel>
 [[gnu::target("avx2,fma")]] void packed_tile(index_t kc, const T* ap, T* bp, T* c, index_t ldc, T alpha,
                                              T beta, int mr, int nr, const prefetch_run<T>& pf,
                                              const T* src = nullptr, index_t ldb = 0) {
   using S = avx<T>;
   using V = typename S::vec;
-  constexpr int L = S::lanes, MR = packed_mr, NR = packed_nr<T>;
-  V acc[MR][2];
-#pragma GCC unroll 6
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = S::zero();
-  prefetch_pacer<T> pacer(pf, kc);
-  for (index_t p = 0; p < kc; ++p) {
+  constexpr int L = S::lanes, MR = packed_mr, NR = packed_nr<T>, U = 4;
+  V c00 = S::zero(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00,
+    c41 = c00, c50 = c00, c51 = c00;
+  prefetch_pacer<T> pacer(pf, (kc + U - 1) / U);
+  index_t p = 0;
+  for (; p + U <= kc; p += U) {
     pacer.tick();
-    V b0, b1;
-    if constexpr (Source != b_source::panel) {
-      b0 = S::load(src + p * ldb);
-      b1 = S::load(src + p * ldb + L);
-      S::store(bp + p * NR, b0);
-      S::store(bp + p * NR + L, b1);
-    } else {
-      b0 = S::load(bp + p * NR);
-      b1 = S::load(bp + p * NR + L);
-    }
-#pragma GCC unroll 6
-    for (int i = 0; i < MR; ++i) {
-      const V av = S::bcast(ap + p * MR + i);
-      acc[i][0] = S::fmadd(av, b0, acc[i][0]);
-      acc[i][1] = S::fmadd(av, b1, acc[i][1]);
-    }
+#pragma GCC unroll 4
+    for (index_t u = p; u < p + U; ++u)
+      packed_step<Source>(u, ap, bp, src, ldb, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
   }
+  for (; p < kc; ++p)
+    packed_step<Source>(p, ap, bp, src, ldb, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+  const V acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
   const V va = S::set1(alpha);
   if (mr == MR && nr == NR) {
     if (beta == T(0)) {
