@@ -708,6 +708,7 @@ template <class T, b_source Source = b_source::panel>
     for (index_t u = p; u < p + U; ++u)
       packed_step<Source>(u, ap, bp, src, ldb, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
   }
+  if (p < kc) pacer.tick(); // the planned ceil(kc / U)-th tick, for the remainder steps
   for (; p < kc; ++p)
     packed_step<Source>(p, ap, bp, src, ldb, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
   const V acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
