@@ -647,6 +647,14 @@ prefetch_run<T> op_b_block_lines(bool trans_b, const T* b, index_t ldb, index_t 
 /// packs the panel that the other row tiles read).
 enum class b_source { panel, rows_to_panel };
 
+/// One row of the tile's step: c0 += *a b0, c1 += *a b1.
+template <class T, class V>
+HAMGEN_SIMD_FN void packed_row(const T* a, V b0, V b1, V& c0, V& c1) {
+  const V x = avx<T>::bcast(a);
+  c0 = avx<T>::fmadd(x, b0, c0);
+  c1 = avx<T>::fmadd(x, b1, c1);
+}
+
 /// Step p of the 6 x 2-vector tile: the two B vectors of row p (see b_source), then
 /// c_i0 += ap[p * 6 + i] b0 and c_i1 += ap[p * 6 + i] b1 for the 6 rows i. The accumulators are
 /// named variables, not an array: over an array GCC kept fewer of them in registers and moved the
@@ -668,24 +676,12 @@ HAMGEN_SIMD_FN void packed_step(index_t p, const T* ap, T* bp, const T* src, ind
     b1 = S::load(bp + p * NR + L);
   }
   const T* a = ap + p * packed_mr;
-  V x = S::bcast(a);
-  c00 = S::fmadd(x, b0, c00);
-  c01 = S::fmadd(x, b1, c01);
-  x = S::bcast(a + 1);
-  c10 = S::fmadd(x, b0, c10);
-  c11 = S::fmadd(x, b1, c11);
-  x = S::bcast(a + 2);
-  c20 = S::fmadd(x, b0, c20);
-  c21 = S::fmadd(x, b1, c21);
-  x = S::bcast(a + 3);
-  c30 = S::fmadd(x, b0, c30);
-  c31 = S::fmadd(x, b1, c31);
-  x = S::bcast(a + 4);
-  c40 = S::fmadd(x, b0, c40);
-  c41 = S::fmadd(x, b1, c41);
-  x = S::bcast(a + 5);
-  c50 = S::fmadd(x, b0, c50);
-  c51 = S::fmadd(x, b1, c51);
+  packed_row(a, b0, b1, c00, c01);
+  packed_row(a + 1, b0, b1, c10, c11);
+  packed_row(a + 2, b0, b1, c20, c21);
+  packed_row(a + 3, b0, b1, c30, c31);
+  packed_row(a + 4, b0, b1, c40, c41);
+  packed_row(a + 5, b0, b1, c50, c51);
 }
 
 /// C tile (mr <= 6 rows, nr <= NR columns at c, ldc) = alpha ap-panel * bp-panel + beta C,
