@@ -4,18 +4,23 @@
 //                           the throughput bound of the core (2 flops per lane per FMA).
 //   gemm|dtype=...|case=...|kernel=...|m,n,k
 //                           backend::cpu::gemm (the product every Linear/conv layer calls) at a large
-//                           square size and at the GEMMs of the mlp_bn step (Linear 4096 -> 2048 and
-//                           256 -> 4096, batch 24: forward, input gradient, weight gradient).
+//                           square size, at the GEMMs of the mlp_bn step (Linear 4096 -> 2048 and
+//                           256 -> 4096, batch 24: forward, input gradient, weight gradient) and at
+//                           the three products of two conv layers (halo_conv, dcgan_disc 96).
 //                           kernel=auto:<k> is the kernel gemm chooses for the shape (what the layers
 //                           run); the other kernels that support the shape (eigen, dot, packed)
 //                           follow on the same shape for comparison.
 //   gemm_vs_openblas|dtype=...|case=...|m,n,k
 //                           the chosen kernel and OpenBLAS (the BLAS under the PyTorch peer, loaded
 //                           at run time from libopenblas.so.0; the family is absent without it) on
-//                           the same operands, one call each in turn (the order swapped every
-//                           iteration), so both see the same phase of the VM. Counters:
-//                           hamgen_p50_pct / openblas_p50_pct (median call rate, % of the FMA peak)
-//                           and time_ratio (median over the pairs of hamgen's time / OpenBLAS's).
+//                           the same operands, and the FMA loop for as many flops, one call each in
+//                           turn (the order rotated every iteration), so all three see the same
+//                           phase of the VM. Counters: hamgen_p50_pct / openblas_p50_pct /
+//                           fma_p50_pct (median call rate, % of the FMA peak measured at start-up),
+//                           time_ratio (median over the iterations of hamgen's time / OpenBLAS's) and
+//                           hamgen_share_p50 / openblas_share_p50 (median over the iterations of the
+//                           product's rate as % of the FMA loop's rate in the same iteration: the
+//                           share of what the core delivered in that phase).
 //                           Set OPENBLAS_CORETYPE as for the peers (docs/benchmarks.md).
 // The operands are hamgen tensors, allocated as the layers' weights and activations are (buffers of
 // >= 4 MiB advised onto transparent huge pages, core/allocator.hpp). With 4 KiB pages (plain
@@ -197,7 +202,10 @@ struct openblas {
   }
 };
 
-/// The chosen kernel and OpenBLAS in turn on the same shape (see the top of the file).
+/// The chosen kernel, OpenBLAS and the FMA loop in turn on the same shape (see the top of the file).
+/// Each iteration runs the three once, starting one place further round each time, so each member
+/// sits in each position equally often; the FMA loop does as many flops as the product, so the
+/// three calls are of a length and see the same phase of the VM.
 template <class T>
 void gemm_vs_openblas(benchmark::State& st, bool ta, bool tb, index_t m, index_t n, index_t k) {
   const auto& blas = openblas::get();
@@ -206,30 +214,40 @@ void gemm_vs_openblas(benchmark::State& st, bool ta, bool tb, index_t m, index_t
   const index_t lda = ta ? m : k, ldb = tb ? k : n;
   const auto kern = cpu::gemm_kernel_for<T>(ta, tb, m, n, k);
   const double flop = 2.0 * double(m) * double(n) * double(k);
-  const auto ours = [&] {
-    cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
-  };
-  const auto theirs = [&] { blas.gemm<T>(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, c.data(), n); };
-  std::vector<double> th, to, ratio;
-  bool ours_first = true;
+  const auto rounds = std::max<std::int64_t>(1, std::int64_t(flop / flops_per_round<T>()));
+  const double fma_flop = double(rounds) * flops_per_round<T>();
+  std::vector<double> th, to, tf, ratio, share_h, share_o;
+  int first = 0;
   for (auto _ : st) {
-    double h = 0, o = 0;
-    if (ours_first) {
-      h = seconds_of(ours);
-      o = seconds_of(theirs);
-    } else {
-      o = seconds_of(theirs);
-      h = seconds_of(ours);
-    }
-    ours_first = !ours_first;
-    th.push_back(h);
-    to.push_back(o);
-    ratio.push_back(h / o);
+    double t[3] = {0, 0, 0}; // hamgen, OpenBLAS, FMA loop
+    for (int i = 0; i < 3; ++i) switch ((first + i) % 3) {
+      case 0:
+        t[0] = seconds_of([&] {
+          cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
+        });
+        break;
+      case 1:
+        t[1] = seconds_of([&] { blas.gemm<T>(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, c.data(), n); });
+        break;
+      default:
+        t[2] = seconds_of([&] { benchmark::DoNotOptimize(fma_loop(rounds, T(1))); });
+      }
+    first = (first + 1) % 3;
+    th.push_back(t[0]);
+    to.push_back(t[1]);
+    tf.push_back(t[2]);
+    ratio.push_back(t[0] / t[1]);
+    // rate / the FMA loop's rate in the same iteration = (flop / t) / (fma_flop / t_fma).
+    share_h.push_back(100.0 * flop * t[2] / (fma_flop * t[0]));
+    share_o.push_back(100.0 * flop * t[2] / (fma_flop * t[1]));
   }
   const double peak = measured_peak<T>();
   st.counters["hamgen_p50_pct"] = 100.0 * flop / quantile(th, 0.5) / peak;
   st.counters["openblas_p50_pct"] = 100.0 * flop / quantile(to, 0.5) / peak;
+  st.counters["fma_p50_pct"] = 100.0 * fma_flop / quantile(tf, 0.5) / peak;
   st.counters["time_ratio"] = quantile(ratio, 0.5);
+  st.counters["hamgen_share_p50"] = quantile(share_h, 0.5);
+  st.counters["openblas_share_p50"] = quantile(share_o, 0.5);
 }
 
 template <class T>
@@ -260,7 +278,18 @@ void register_all() {
                               {"linear4096x2048_dw", true, false, 2048, 4096, 24},
                               {"linear256x4096_fwd", false, true, 24, 4096, 256},
                               {"linear256x4096_dx", false, false, 24, 256, 4096},
-                              {"linear256x4096_dw", true, false, 4096, 256, 24}};
+                              {"linear256x4096_dw", true, false, 4096, 256, 24},
+                              // Conv layers as backend/cpu/conv.hpp lowers them (im2col, one GEMM per
+                              // block of output columns): y = W col, dcol = Wᵀ dy, dW = dy colᵀ.
+                              // halo_conv's 256 -> 256 5x5 stride-2 layer (64 x 64 input; R = 6400,
+                              // 256-column blocks) and dcgan_disc 96's 256 -> 512 4x4 layer (8 samples
+                              // of 36 pixels per product).
+                              {"conv_halo_fwd", false, false, 256, 256, 6400},
+                              {"conv_halo_dcol", true, false, 6400, 256, 256},
+                              {"conv_halo_dw", false, true, 256, 6400, 256},
+                              {"conv_disc96_fwd", false, false, 512, 288, 4096},
+                              {"conv_disc96_dcol", true, false, 4096, 288, 512},
+                              {"conv_disc96_dw", false, true, 512, 4096, 288}};
   // kernel=auto:<k> is what the layers get (gemm_kernel_for); every other kernel that supports the
   // shape's transposes (eigen always) follows on the same shape, for a same-run comparison.
   if (openblas::get().available())

@@ -19,8 +19,10 @@ mkdir -p "$res"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHAMGEN_BUILD_TESTS=OFF -DHAMGEN_BUILD_EXAMPLES=OFF \
       -DHAMGEN_BUILD_BENCHMARKS=ON -DHAMGEN_ENABLE_CUDA=OFF > /dev/null
 export HAMGEN_NUM_THREADS=$threads OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
-# OpenBLAS 0.3.21 does not recognise this CPU; SkylakeX needs AVX-512 (illegal instruction on AVX2-only
-# machines), Haswell is the right kernel set for AVX2+FMA.
+# OpenBLAS 0.3.21 does not recognise AMD EPYC Zen 3 / Zen 4 and would use generic kernels. SkylakeX
+# needs AVX-512 (illegal instruction on the AVX2-only Zen 3 machines); on a Zen 4 machine, which has
+# AVX-512, SkylakeX ran slower than Haswell against the same hamgen calls (bench_peak's
+# gemm_vs_openblas time ratios, docs/benchmarks.md), so Haswell is the stronger peer on both.
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 peer=../shared/bench
 # The peers report the median of individually timed calls (about 1 s of them); hamgen's side reports

@@ -4,9 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -76,19 +79,28 @@ struct gemm_case {
 
 /// Runs gemm<T> with kernel `kern` on one case and checks every entry of C (and the padding
 /// between rows, which must stay untouched) against a long-double triple loop, within the
-/// rigorous bound (k + 2) * eps(T) * (|alpha| sum_p |a||b| + |beta c|) scaled by 2.
+/// rigorous bound (k + 2) * eps(T) * (|alpha| sum_p |a||b| + |beta c|) scaled by 2. C starts
+/// where its std::vector puts it, or, with c_skew >= 0, c_skew elements past a 64-byte boundary.
 template <class T>
-void check_case(cpu::gemm_kernel kern, bool ta, bool tb, const gemm_case& g, T alpha, T beta, unsigned seed) {
+void check_case(cpu::gemm_kernel kern, bool ta, bool tb, const gemm_case& g, T alpha, T beta, unsigned seed,
+                int c_skew = -1) {
   const long m = g.m, n = g.n, k = g.k;
   const long lda = (ta ? m : k) + g.pad_a, ldb = (tb ? k : n) + g.pad_b, ldc = n + g.pad_c;
   const auto A = kernel_test::cast<T>(random_vector(static_cast<std::size_t>((ta ? k : m) * lda), seed));
   const auto B = kernel_test::cast<T>(random_vector(static_cast<std::size_t>((tb ? n : k) * ldb), seed + 1));
-  auto C = kernel_test::cast<T>(random_vector(static_cast<std::size_t>(m * ldc), seed + 2));
+  const auto c_values = kernel_test::cast<T>(random_vector(static_cast<std::size_t>(m * ldc), seed + 2));
+  std::vector<T> c_store(c_values.size() + 64 / sizeof(T) + static_cast<std::size_t>(std::max(c_skew, 0)));
+  const std::size_t c_first =
+      c_skew < 0 ? 0
+                 : (64 - reinterpret_cast<std::uintptr_t>(c_store.data()) % 64) % 64 / sizeof(T) +
+                       static_cast<std::size_t>(c_skew);
+  const std::span<T> C(c_store.data() + c_first, c_values.size());
+  std::copy(c_values.begin(), c_values.end(), C.begin());
   if (beta == T(0))
     for (long i = 0; i < m; ++i)
       for (long j = 0; j < n; ++j)
         C[static_cast<std::size_t>(i * ldc + j)] = std::numeric_limits<T>::quiet_NaN();
-  const auto C_in = C;
+  const std::vector<T> C_in(C.begin(), C.end());
   cpu::gemm<T>(kern, ta, tb, m, n, k, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
   const long double eps = std::numeric_limits<T>::epsilon();
   long bad = 0;
@@ -193,6 +205,34 @@ TEMPLATE_TEST_CASE("the packed kernel on a large C and a deep, wide B", "[backen
                        TestType(-0.5), TestType(0.5), 8);
 }
 
+TEMPLATE_TEST_CASE("the packed kernel streams a large, aligned C of one k-block past the caches",
+                   "[backend][gemm]", float, double) {
+  // a rank-7 update into C of >= 2 MiB per thread's slice, rows 64-byte aligned: full tiles are
+  // written with non-temporal stores, the partial tiles at the right and bottom edges (m = 1027,
+  // n not a multiple of the 2-vector panel) normally; then the same C unaligned (no streaming)
+  using T = TestType;
+  const long n = 4 * 1024 * 1024 / (1024 * long(sizeof(T))) + 5;
+  for (const int threads : {1, 2}) {
+    cpu::set_num_threads(threads);
+    check_case<T>(cpu::gemm_kernel::packed, true, false, gemm_case{1027, n, 7, 0, 0, 3}, T(1), T(0), 31, 0);
+    check_case<T>(cpu::gemm_kernel::packed, false, false, gemm_case{1027, n, 7, 1, 0, 3}, T(-0.5), T(0), 32,
+                  1);
+  }
+  cpu::set_num_threads(1);
+#if HAMGEN_GEMM_X86_SIMD
+  // the rule: beta == 0, one k-block, C >= stream_c_bytes, 32-byte aligned rows
+  alignas(64) static T c[8];
+  const long big = cpu::detail::stream_c_bytes / long(sizeof(T)) / 1024;
+  CHECK(cpu::detail::packed_streams_c<T>(1024, big, 24, T(0), c, big));
+  CHECK(cpu::detail::packed_streams_c<T>(1024, big, cpu::detail::packed_kc, T(0), c, big));
+  CHECK_FALSE(cpu::detail::packed_streams_c<T>(1024, big, cpu::detail::packed_kc + 1, T(0), c, big));
+  CHECK_FALSE(cpu::detail::packed_streams_c<T>(1024, big, 24, T(1), c, big));
+  CHECK_FALSE(cpu::detail::packed_streams_c<T>(1023, big, 24, T(0), c, big));
+  CHECK_FALSE(cpu::detail::packed_streams_c<T>(1024, big, 24, T(0), c + 1, big));
+  CHECK_FALSE(cpu::detail::packed_streams_c<T>(1024, big, 24, T(0), c, big + 1));
+#endif
+}
+
 TEMPLATE_TEST_CASE("the broadcast kernel over several k-slices and every panel mix", "[backend][gemm]", float,
                    double) {
   // few rows 9..96 in both orientations; k = 1100 spans 2-5 slices of the 192 KiB packed slice
@@ -238,10 +278,15 @@ TEST_CASE("gemm_kernel_for picks the skinny kernels for a Linear layer at a smal
   // Linear 256 -> 4096's weight gradient: a 4 MiB float C stays on Eigen, the 8 MiB double one not
   CHECK(cpu::gemm_kernel_for<float>(true, false, 4096, 256, 24) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<double>(true, false, 4096, 256, 24) == cpu::gemm_kernel::packed);
-  // Linear 256 -> 4096: its 4 MiB weight streams through the broadcast kernel in the forward;
-  // it stays in cache for dx = dy W, where Eigen is as fast
+  // Linear 256 -> 4096: its 4 MiB weight streams through the broadcast kernel in the forward
+  // and through the packed kernel in dx = dy W (from packed_min_b_bytes: 4 MiB of float, 2 MiB
+  // of double); a smaller B stays on Eigen
   CHECK(cpu::gemm_kernel_for<float>(false, true, 24, 4096, 256) == cpu::gemm_kernel::broadcast);
-  CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 256, 4096) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 256, 4096) == cpu::gemm_kernel::packed);
+  CHECK(cpu::gemm_kernel_for<float>(false, false, 24, 256, 2048) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<double>(false, false, 24, 256, 1024) == cpu::gemm_kernel::packed);
+  CHECK(cpu::gemm_kernel_for<double>(false, false, 24, 256, 512) == cpu::gemm_kernel::eigen);
+  CHECK(cpu::gemm_kernel_for<float>(false, false, 97, 256, 4096) == cpu::gemm_kernel::eigen);
   CHECK(cpu::gemm_kernel_for<double>(false, false, 24, 4096, 2048) == cpu::gemm_kernel::packed);
   // a forward whose weight (< 512 KiB) stays in cache, large square products and op(A)^T op(B)^T
   // stay on Eigen

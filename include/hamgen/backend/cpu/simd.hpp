@@ -55,6 +55,8 @@ struct avx<float> {
   HAMGEN_SIMD_FN static vec bcast(const float* p) { return _mm256_broadcast_ss(p); }
   HAMGEN_SIMD_FN static vec set1(float x) { return _mm256_set1_ps(x); }
   HAMGEN_SIMD_FN static void store(float* p, vec v) { _mm256_storeu_ps(p, v); }
+  /// Non-temporal store (p 32-byte aligned): written around the caches, without reading the line.
+  HAMGEN_SIMD_FN static void stream(float* p, vec v) { _mm256_stream_ps(p, v); }
   HAMGEN_SIMD_FN static void mstore(float* p, __m256i m, vec v) { _mm256_maskstore_ps(p, m, v); }
   HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
   HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
@@ -112,6 +114,7 @@ struct avx<double> {
   HAMGEN_SIMD_FN static vec bcast(const double* p) { return _mm256_broadcast_sd(p); }
   HAMGEN_SIMD_FN static vec set1(double x) { return _mm256_set1_pd(x); }
   HAMGEN_SIMD_FN static void store(double* p, vec v) { _mm256_storeu_pd(p, v); }
+  HAMGEN_SIMD_FN static void stream(double* p, vec v) { _mm256_stream_pd(p, v); }
   HAMGEN_SIMD_FN static void mstore(double* p, __m256i m, vec v) { _mm256_maskstore_pd(p, m, v); }
   HAMGEN_SIMD_FN static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_pd(a, b, c); }
   HAMGEN_SIMD_FN static vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
