@@ -216,22 +216,19 @@ void gemm_vs_openblas(benchmark::State& st, bool ta, bool tb, index_t m, index_t
   const double flop = 2.0 * double(m) * double(n) * double(k);
   const auto rounds = std::max<std::int64_t>(1, std::int64_t(flop / flops_per_round<T>()));
   const double fma_flop = double(rounds) * flops_per_round<T>();
+  const auto ours = [&] {
+    cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
+  };
+  const auto theirs = [&] { blas.gemm<T>(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, c.data(), n); };
+  const auto fma = [&] { benchmark::DoNotOptimize(fma_loop(rounds, T(1))); };
   std::vector<double> th, to, tf, ratio, share_h, share_o;
   int first = 0;
   for (auto _ : st) {
     double t[3] = {0, 0, 0}; // hamgen, OpenBLAS, FMA loop
-    for (int i = 0; i < 3; ++i) switch ((first + i) % 3) {
-      case 0:
-        t[0] = seconds_of([&] {
-          cpu::gemm<T>(kern, ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0), c.data(), n);
-        });
-        break;
-      case 1:
-        t[1] = seconds_of([&] { blas.gemm<T>(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, c.data(), n); });
-        break;
-      default:
-        t[2] = seconds_of([&] { benchmark::DoNotOptimize(fma_loop(rounds, T(1))); });
-      }
+    for (int i = 0; i < 3; ++i) {
+      const int who = (first + i) % 3;
+      t[who] = who == 0 ? seconds_of(ours) : who == 1 ? seconds_of(theirs) : seconds_of(fma);
+    }
     first = (first + 1) % 3;
     th.push_back(t[0]);
     to.push_back(t[1]);
