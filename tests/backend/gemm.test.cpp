@@ -207,9 +207,12 @@ TEMPLATE_TEST_CASE("the packed kernel on a large C and a deep, wide B", "[backen
 
 TEMPLATE_TEST_CASE("the packed kernel streams a large, aligned C of one k-block past the caches",
                    "[backend][gemm]", float, double) {
-  // a rank-7 update into C of >= 2 MiB per thread's slice, rows 64-byte aligned: full tiles are
-  // written with non-temporal stores, the partial tiles at the right and bottom edges (m = 1027,
-  // n not a multiple of the 2-vector panel) normally; then the same C unaligned (no streaming)
+  // a rank-7 update into a C of > 4 MiB starting on a 64-byte boundary, its rows 32-byte aligned
+  // (ldc = n + 3): full tiles are written with non-temporal stores, the partial tiles at the right
+  // and bottom edges (m = 1027, n not a multiple of the 2-vector panel) normally. With two threads
+  // each slice holds > 2 MiB; the float C is split by columns, so the second slice (starting at an
+  // unaligned column) stores normally, the double C by rows, so both slices stream. Then the same
+  // C one element past the boundary (no streaming).
   using T = TestType;
   const long n = 4 * 1024 * 1024 / (1024 * long(sizeof(T))) + 5;
   for (const int threads : {1, 2}) {
