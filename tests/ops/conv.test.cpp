@@ -33,3 +33,29 @@ TEST_CASE("conv geometry: output sizes, transposed geometry, adjointness, shape 
       (ops::make_conv_geometry<2>(shape{1, 1, 2, 2}, 1, {5, 5}, {1, 1}, {0, 0}, {1, 1}, false, "conv2d")),
       Catch::Contains("conv2d") && Catch::Contains("[1, 1, 2, 2]"));
 }
+
+TEST_CASE("conv bias: one value per channel, rank 1, named in the error", "[ops][conv]") {
+  auto g = ops::make_conv_geometry<2>(shape{2, 3, 6, 6}, 4, {3, 3}, {1, 1}, {1, 1}, {1, 1}, false, "conv2d");
+  generator r(2);
+  const auto x = normal<double>(g.x, r), w = normal<double>(g.w, r), dy = normal<double>(g.y, r);
+  // forward: bias per output channel (4); data gradient: per channel of the result (3)
+  const auto b4 = normal<double>(shape{4}, r), b3 = normal<double>(shape{3}, r);
+  const auto y = ops::conv_forward(x, w, g, &b4), y0 = ops::conv_forward(x, w, g);
+  const auto dx = ops::conv_backward_data(dy, w, g, &b3), dx0 = ops::conv_backward_data(dy, w, g);
+  const std::size_t py = y.size() / (2 * 4), px = dx.size() / (2 * 3);
+  for (std::size_t i = 0; i < y.size(); ++i) REQUIRE(y[i] == Approx(y0[i] + b4[i / py % 4]).epsilon(1e-14));
+  for (std::size_t i = 0; i < dx.size(); ++i)
+    REQUIRE(dx[i] == Approx(dx0[i] + b3[i / px % 3]).epsilon(1e-14));
+  // the right number of values in the wrong rank ([1, 4], [4, 1]) or the wrong number
+  for (const shape& bad : {shape{1, 4}, shape{4, 1}, shape{3}}) {
+    const auto b = normal<double>(bad, r);
+    CHECK_THROWS_WITH(ops::conv_forward(x, w, g, &b),
+                      Catch::Contains("conv_forward") && Catch::Contains("bias") && Catch::Contains("[4]"));
+  }
+  for (const shape& bad : {shape{1, 3}, shape{3, 1, 1}, shape{4}}) {
+    const auto b = normal<double>(bad, r);
+    CHECK_THROWS_WITH(ops::conv_backward_data(dy, w, g, &b), Catch::Contains("conv_backward_data") &&
+                                                                 Catch::Contains("bias") &&
+                                                                 Catch::Contains("[3]"));
+  }
+}

@@ -113,8 +113,8 @@ tensor<T, D> conv_forward(const tensor<T, D>& x, const tensor<T, D>& w, const co
   check_same_shape("conv_forward", x.shape(), g.x, "input", "expected input");
   check_same_shape("conv_forward", w.shape(), g.w, "weight", "expected weight");
   if (bias)
-    HAMGEN_CHECK_SHAPE(bias->size() == g.y[1], "conv_forward: bias has shape ", bias->shape(), ", expected [",
-                       g.y[1], "] (one value per output channel)");
+    HAMGEN_CHECK_SHAPE(bias->shape().rank() == 1 && bias->size() == g.y[1], "conv_forward: bias has shape ",
+                       bias->shape(), ", expected [", g.y[1], "] (one value per output channel)");
   tensor<T, D> y(g.y);
   if constexpr (is_cpu<D>)
     backend::cpu::conv_forward<T, Dim>(g.sizes, g.opts, x.data(), w.data(), bias ? bias->data() : nullptr,
@@ -131,8 +131,9 @@ tensor<T, D> conv_backward_data(const tensor<T, D>& dy, const tensor<T, D>& w, c
   check_same_shape("conv_backward_data", dy.shape(), g.y, "input", "expected input");
   check_same_shape("conv_backward_data", w.shape(), g.w, "weight", "expected weight");
   if (bias)
-    HAMGEN_CHECK_SHAPE(bias->size() == g.x[1], "conv_backward_data: bias has shape ", bias->shape(),
-                       ", expected [", g.x[1], "] (one value per channel of the result)");
+    HAMGEN_CHECK_SHAPE(bias->shape().rank() == 1 && bias->size() == g.x[1],
+                       "conv_backward_data: bias has shape ", bias->shape(), ", expected [", g.x[1],
+                       "] (one value per channel of the result)");
   tensor<T, D> dx(g.x);
   if constexpr (is_cpu<D>)
     backend::cpu::conv_backward_data<T, Dim>(g.sizes, g.opts, dy.data(), w.data(), dx.data(),
