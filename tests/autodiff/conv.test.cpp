@@ -30,12 +30,24 @@ void check2(const char* name, F f, std::vector<tensor<double>> in) {
   CHECK(r2.ok);
 }
 
-/// A fused node (`op`) has the values of the two-node composition it replaces.
-void require_fused_equals(const vd& fused, const vd& plain, const char* op) {
-  REQUIRE(fused.shape() == plain.shape());
-  for (std::size_t i = 0; i < fused.size(); ++i)
-    CHECK(fused.value()[i] == Approx(plain.value()[i]).epsilon(1e-14));
-  CHECK(fused.op() == std::string(op));
+/// A fused convolution + bias node `op`, fused(a, w, b), against the two-node composition it
+/// replaces, plain(a, w, b), with a (the input or output gradient) of shape `in`, w of shape
+/// `weight` and `channels` bias values: first- and second-order gradient checks, the result's
+/// shape `out`, the composition's values and the op name, and a shape_error for a bias one value
+/// short.
+template <class Fused, class Plain>
+void check_fused_bias(const char* op, generator& g, const shape& in, const shape& weight, const shape& out,
+                      std::size_t channels, Fused fused, Plain plain) {
+  auto a = normal<double>(in, g), w = normal<double>(weight, g), b = normal<double>(shape{channels}, g);
+  check2(op, [&](tape&, const std::vector<vd>& v) { return fused(v[0], v[1], v[2]); }, {a, w, b});
+  tape t;
+  auto av = t.variable(a), wv = t.variable(w), bv = t.variable(b);
+  const vd f = fused(av, wv, bv), p = plain(av, wv, bv);
+  REQUIRE(f.shape() == out);
+  REQUIRE(p.shape() == out);
+  for (std::size_t i = 0; i < f.size(); ++i) CHECK(f.value()[i] == Approx(p.value()[i]).epsilon(1e-14));
+  CHECK(f.op() == std::string(op));
+  CHECK_THROWS_AS(fused(av, wv, t.variable(normal<double>(shape{channels - 1}, g))), shape_error);
 }
 } // namespace
 
@@ -66,31 +78,20 @@ TEST_CASE("conv_bias: one node equal to conv + bias_add, gradients of first and 
   generator g(4);
   const auto geo =
       ops::make_conv_geometry<2>(shape{2, 2, 5, 4}, 3, {3, 2}, {2, 1}, {1, 1}, {1, 1}, false, "test");
-  auto x = normal<double>(geo.x, g), w = normal<double>(geo.w, g), b = normal<double>(shape{3}, g);
-  check2("conv_bias", [&](tape&, const std::vector<vd>& v) { return ad::conv_bias(v[0], v[1], v[2], geo); },
-         {x, w, b});
-  tape t;
-  auto xv = t.variable(x), wv = t.variable(w), bv = t.variable(b);
-  require_fused_equals(ad::conv_bias(xv, wv, bv, geo), ad::bias_add(ad::conv(xv, wv, geo), bv, 1),
-                       "conv_bias");
-  CHECK_THROWS_AS(ad::conv_bias(xv, wv, t.variable(normal<double>(shape{2}, g)), geo), shape_error);
+  check_fused_bias(
+      "conv_bias", g, geo.x, geo.w, geo.y, 3, [&](vd x, vd w, vd b) { return ad::conv_bias(x, w, b, geo); },
+      [&](vd x, vd w, vd b) { return ad::bias_add(ad::conv(x, w, geo), b, 1); });
 }
 
 TEST_CASE("conv_data_bias: one node equal to conv_data + bias_add, gradients of first and second order",
           "[autodiff][conv]") {
   generator g(5);
-  // a transposed convolution from 2 to 3 channels: the underlying conv maps [2, 3, 7, 6] to 2 channels
+  // a transposed convolution from 2 to 3 channels: the underlying conv maps [2, 3, 7, 6] to 2
+  // channels, and the bias has one value per channel of the result (3), not of dy (2)
   const auto geo =
       ops::make_conv_geometry<2>(shape{2, 3, 7, 6}, 2, {3, 2}, {2, 1}, {1, 1}, {1, 1}, false, "test");
-  auto dy = normal<double>(geo.y, g), w = normal<double>(geo.w, g), b = normal<double>(shape{3}, g);
-  check2("conv_data_bias",
-         [&](tape&, const std::vector<vd>& v) { return ad::conv_data_bias(v[0], v[1], v[2], geo); },
-         {dy, w, b});
-  tape t;
-  auto dyv = t.variable(dy), wv = t.variable(w), bv = t.variable(b);
-  auto fused = ad::conv_data_bias(dyv, wv, bv, geo);
-  REQUIRE(fused.shape() == geo.x);
-  require_fused_equals(fused, ad::bias_add(ad::conv_data(dyv, wv, geo), bv, 1), "conv_data_bias");
-  // the bias has one value per channel of the result (3), not of dy (2)
-  CHECK_THROWS_AS(ad::conv_data_bias(dyv, wv, t.variable(normal<double>(shape{2}, g)), geo), shape_error);
+  check_fused_bias(
+      "conv_data_bias", g, geo.y, geo.w, geo.x, 3,
+      [&](vd dy, vd w, vd b) { return ad::conv_data_bias(dy, w, b, geo); },
+      [&](vd dy, vd w, vd b) { return ad::bias_add(ad::conv_data(dy, w, geo), b, 1); });
 }

@@ -43,6 +43,13 @@ void fill_shapes(conv_geometry<Dim>& g, const std::array<backend::cpu::index_t, 
     g.w.push_back(size_t(g.sizes.kernel[i]));
   }
 }
+/// A bias given to `op` must be rank 1 with one value per channel (`channels`, described as `per`).
+template <class T, class D>
+void check_bias(const char* op, const tensor<T, D>* bias, std::size_t channels, const char* per) {
+  if (bias)
+    HAMGEN_CHECK_SHAPE(bias->shape().rank() == 1 && bias->size() == channels, op, ": bias has shape ",
+                       bias->shape(), ", expected [", channels, "] (one value per ", per, ")");
+}
 } // namespace detail
 
 /// Geometry of a plain convolution of input shape `x` (N, Cin, spatial...) with `out` channels.
@@ -112,9 +119,7 @@ tensor<T, D> conv_forward(const tensor<T, D>& x, const tensor<T, D>& w, const co
                           const std::type_identity_t<tensor<T, D>>* bias = nullptr) {
   check_same_shape("conv_forward", x.shape(), g.x, "input", "expected input");
   check_same_shape("conv_forward", w.shape(), g.w, "weight", "expected weight");
-  if (bias)
-    HAMGEN_CHECK_SHAPE(bias->shape().rank() == 1 && bias->size() == g.y[1], "conv_forward: bias has shape ",
-                       bias->shape(), ", expected [", g.y[1], "] (one value per output channel)");
+  detail::check_bias("conv_forward", bias, g.y[1], "output channel");
   tensor<T, D> y(g.y);
   if constexpr (is_cpu<D>)
     backend::cpu::conv_forward<T, Dim>(g.sizes, g.opts, x.data(), w.data(), bias ? bias->data() : nullptr,
@@ -130,10 +135,7 @@ tensor<T, D> conv_backward_data(const tensor<T, D>& dy, const tensor<T, D>& w, c
                                 const std::type_identity_t<tensor<T, D>>* bias = nullptr) {
   check_same_shape("conv_backward_data", dy.shape(), g.y, "input", "expected input");
   check_same_shape("conv_backward_data", w.shape(), g.w, "weight", "expected weight");
-  if (bias)
-    HAMGEN_CHECK_SHAPE(bias->shape().rank() == 1 && bias->size() == g.x[1],
-                       "conv_backward_data: bias has shape ", bias->shape(), ", expected [", g.x[1],
-                       "] (one value per channel of the result)");
+  detail::check_bias("conv_backward_data", bias, g.x[1], "channel of the result");
   tensor<T, D> dx(g.x);
   if constexpr (is_cpu<D>)
     backend::cpu::conv_backward_data<T, Dim>(g.sizes, g.opts, dy.data(), w.data(), dx.data(),

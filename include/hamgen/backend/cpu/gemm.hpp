@@ -723,20 +723,18 @@ template <class T, b_source Source = b_source::panel>
   const V acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
   const V va = S::set1(alpha);
   if (mr == MR && nr == NR) {
-    if (beta == T(0) && stream) {
-#pragma GCC unroll 6
-      for (int i = 0; i < MR; ++i) {
-        T* cr = c + i * ldc;
-        S::stream(cr, S::mul(va, acc[i][0]));
-        S::stream(cr + L, S::mul(va, acc[i][1]));
-      }
-    } else if (beta == T(0)) {
+    if (beta == T(0)) {
 #pragma GCC unroll 6
       for (int i = 0; i < MR; ++i) {
         T* cr = c + i * ldc;
         const V r0 = S::mul(va, acc[i][0]), r1 = S::mul(va, acc[i][1]);
-        S::store(cr, r0);
-        S::store(cr + L, r1);
+        if (stream) {
+          S::stream(cr, r0);
+          S::stream(cr + L, r1);
+        } else {
+          S::store(cr, r0);
+          S::store(cr + L, r1);
+        }
       }
     } else {
       const V vb = S::set1(beta);
