@@ -184,6 +184,35 @@ TEST_CASE("batch norm multithreaded paths equal the naive reference", "[backend]
   }
 }
 
+TEST_CASE("batch norm train backward may write dx over dy (the autodiff layer's in-place gradient)",
+          "[backend][batch_norm]") {
+  const int threads = cpu::num_threads();
+  for (int t : {1, 2}) {
+    cpu::set_num_threads(t);
+    for (const cpu::batch_norm_shape s :
+         {cpu::batch_norm_shape{.batch = 24, .channels = 2048, .spatial = 1},
+          cpu::batch_norm_shape{.batch = 4, .channels = 8, .spatial = 1100}}) {
+      const auto n = static_cast<std::size_t>(s.batch * s.channels * s.spatial);
+      const auto C = static_cast<std::size_t>(s.channels);
+      const auto x = random_vector(n, 21), gamma = random_vector(C, 22), G = random_vector(n, 23);
+      std::vector<float> xf(x.begin(), x.end()), gf(gamma.begin(), gamma.end()), Gf(G.begin(), G.end());
+      std::vector<float> y(n), sm(C), si(C), dx(n), dg(C), db(C), dg2(C), db2(C);
+      cpu::batch_norm_forward_train(s, {}, xf.data(), gf.data(), static_cast<const float*>(nullptr), y.data(),
+                                    sm.data(), si.data(), static_cast<float*>(nullptr),
+                                    static_cast<float*>(nullptr));
+      cpu::batch_norm_backward_train(s, xf.data(), gf.data(), sm.data(), si.data(), Gf.data(), dx.data(),
+                                     dg.data(), db.data());
+      std::vector<float> inplace = Gf; // dy, overwritten by dx
+      cpu::batch_norm_backward_train(s, xf.data(), gf.data(), sm.data(), si.data(), inplace.data(),
+                                     inplace.data(), dg2.data(), db2.data());
+      CHECK(inplace == dx); // the same arithmetic on the same values: bit for bit
+      CHECK(dg2 == dg);
+      CHECK(db2 == db);
+    }
+  }
+  cpu::set_num_threads(threads);
+}
+
 TEST_CASE("batch norm rejects a single value per channel in train mode", "[backend][batch_norm]") {
   std::vector<double> x(3), y(3), m(3), v(3);
   CHECK_THROWS_WITH(

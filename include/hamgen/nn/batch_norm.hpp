@@ -89,13 +89,16 @@ public:
           }
           const var<T, D> x_in = c.input(0); // named: the node owns the value
           const auto& xv = x_in.value();
-          tensor<T, D> dx(c.needs(0) ? xv.shape() : shape{});
+          // dx is formed in the output gradient's buffer when the sweep gives it away (the kernel
+          // allows dx == dy): no fresh activation-sized tensor, so no fresh pages to fault in
+          tensor<T, D> dx = c.needs(0) ? c.take_grad() : tensor<T, D>();
+          const T* dy = c.needs(0) ? dx.data() : c.grad().value().data();
           tensor<T, D> dg(affine && c.needs(1) ? shape{std::size_t(sh.channels)} : shape{});
           tensor<T, D> db(affine && c.needs(2) ? shape{std::size_t(sh.channels)} : shape{});
           backend::cpu::batch_norm_backward_train<T>(
-              sh, xv.data(), affine ? c.input(1).value().data() : nullptr, mean.data(), invstd.data(),
-              c.grad().value().data(), c.needs(0) ? dx.data() : nullptr,
-              affine && c.needs(1) ? dg.data() : nullptr, affine && c.needs(2) ? db.data() : nullptr);
+              sh, xv.data(), affine ? c.input(1).value().data() : nullptr, mean.data(), invstd.data(), dy,
+              c.needs(0) ? dx.data() : nullptr, affine && c.needs(1) ? dg.data() : nullptr,
+              affine && c.needs(2) ? db.data() : nullptr);
           if (c.needs(0)) c.accumulate(0, c.get_tape().constant(std::move(dx)));
           if (affine && c.needs(1)) c.accumulate(1, c.get_tape().constant(std::move(dg)));
           if (affine && c.needs(2)) c.accumulate(2, c.get_tape().constant(std::move(db)));

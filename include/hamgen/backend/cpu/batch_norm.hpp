@@ -13,8 +13,10 @@
 //             gamma/beta may be nullptr (affine = false: gamma = 1, beta = 0); running_mean/var may
 //             be nullptr in train mode (track_running_stats = false). momentum = None (cumulative
 //             average) is not supported: the caller can pass momentum = 1/(batches seen + 1).
-// Requires:   T float or double; buffers of the documented sizes; outputs do not alias inputs
-//             Train mode needs M >= 2.
+// Requires:   T float or double; buffers of the documented sizes; outputs do not alias inputs,
+//             except that the train backward's dx may be dy itself (each channel's sums are
+//             formed before its dx is written, so the autodiff layer computes dx in the output
+//             gradient's buffer). Train mode needs M >= 2.
 // Ensures:    sums are accumulated in double for both T; train forward writes save_mean[c] and
 //             save_invstd[c] = 1/sqrt(var + eps), which the train backward consumes:
 //               xhat = (x - mean) invstd,  dbeta = sum dy,  dgamma = sum dy xhat,
