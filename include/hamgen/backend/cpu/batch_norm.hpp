@@ -74,6 +74,22 @@ void for_channels(const batch_norm_shape& s, F&& f) {
 }
 
 /// mean and biased variance per channel in [c0, c1) (two passes, double accumulators).
+/// A sum in double over eight interleaved partial sums (value i goes to lane i mod 8 of its run),
+/// combined pairwise in a fixed order: one running sum would wait on every add's latency (a
+/// channel of the HALO encoder's first layer has 32 Ki values), eight independent ones let the
+/// adds (and the float -> double conversions) run as vectors. Deterministic for a given shape.
+struct lanes {
+  double v[8] = {};
+  template <class F>
+  void add(index_t n, F&& f) {
+    index_t i = 0;
+    for (; i + 8 <= n; i += 8)
+      for (int k = 0; k < 8; ++k) v[k] += f(i + k);
+    for (int k = 0; i < n; ++i, ++k) v[k] += f(i);
+  }
+  double total() const { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
+};
+
 template <class T>
 void bn_stats(const batch_norm_shape& s, const T* x, index_t c0, index_t c1, double* mean, double* var) {
   const index_t C = s.channels, P = s.spatial, nc = c1 - c0;
@@ -94,21 +110,22 @@ void bn_stats(const batch_norm_shape& s, const T* x, index_t c0, index_t c1, dou
     }
   } else {
     for (index_t j = 0; j < nc; ++j) {
-      double acc = 0.0;
+      lanes acc;
       for (index_t n = 0; n < s.batch; ++n) {
         const T* xc = x + (n * C + c0 + j) * P;
-        for (index_t i = 0; i < P; ++i) acc += static_cast<double>(xc[i]);
+        acc.add(P, [xc](index_t i) { return static_cast<double>(xc[i]); });
       }
-      mean[j] = acc * inv_m;
-      double v = 0.0;
+      mean[j] = acc.total() * inv_m;
+      const double m = mean[j];
+      lanes v;
       for (index_t n = 0; n < s.batch; ++n) {
         const T* xc = x + (n * C + c0 + j) * P;
-        for (index_t i = 0; i < P; ++i) {
-          const double dv = static_cast<double>(xc[i]) - mean[j];
-          v += dv * dv;
-        }
+        v.add(P, [xc, m](index_t i) {
+          const double dv = static_cast<double>(xc[i]) - m;
+          return dv * dv;
+        });
       }
-      var[j] = v;
+      var[j] = v.total();
     }
   }
   for (index_t j = 0; j < nc; ++j) var[j] *= inv_m;
@@ -155,17 +172,17 @@ void bn_grad_sums(const batch_norm_shape& s, const T* x, const T* dy, const T* m
   } else {
     for (index_t j = 0; j < nc; ++j) {
       const double m = static_cast<double>(mean[c0 + j]);
-      double a = 0.0, b = 0.0;
+      lanes a, b;
       for (index_t n = 0; n < s.batch; ++n) {
         const T* xc = x + (n * C + c0 + j) * P;
         const T* dc = dy + (n * C + c0 + j) * P;
-        for (index_t i = 0; i < P; ++i) {
-          a += static_cast<double>(dc[i]);
-          b += static_cast<double>(dc[i]) * (static_cast<double>(xc[i]) - m);
-        }
+        a.add(P, [dc](index_t i) { return static_cast<double>(dc[i]); });
+        b.add(P, [xc, dc, m](index_t i) {
+          return static_cast<double>(dc[i]) * (static_cast<double>(xc[i]) - m);
+        });
       }
-      sum_dy[j] = a;
-      sum_dy_xc[j] = b;
+      sum_dy[j] = a.total();
+      sum_dy_xc[j] = b.total();
     }
   }
 }
