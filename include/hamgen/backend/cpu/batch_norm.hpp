@@ -17,8 +17,9 @@
 //             except that the train backward's dx may be dy itself (each channel's sums are
 //             formed before its dx is written, so the autodiff layer computes dx in the output
 //             gradient's buffer). Train mode needs M >= 2.
-// Ensures:    sums are accumulated in double for both T; train forward writes save_mean[c] and
-//             save_invstd[c] = 1/sqrt(var + eps), which the train backward consumes:
+// Ensures:    sums are accumulated in double for both T (a spatial channel's over eight
+//             interleaved partial sums, combined in a fixed order); train forward writes
+//             save_mean[c] and save_invstd[c] = 1/sqrt(var + eps), which the train backward consumes:
 //               xhat = (x - mean) invstd,  dbeta = sum dy,  dgamma = sum dy xhat,
 //               dx = gamma invstd (dy - dbeta/M - xhat dgamma/M).
 //             The eval backward is the elementwise dx = dy gamma / sqrt(running_var + eps).
