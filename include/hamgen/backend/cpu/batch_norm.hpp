@@ -74,7 +74,6 @@ void for_channels(const batch_norm_shape& s, F&& f) {
   parallel_for(s.channels, f, s.spatial == 1 ? 64 : 1);
 }
 
-/// mean and biased variance per channel in [c0, c1) (two passes, double accumulators).
 /// A sum in double over eight interleaved partial sums (value i goes to lane i mod 8 of its run),
 /// combined pairwise in a fixed order: one running sum would wait on every add's latency (a
 /// channel of the HALO encoder's first layer has 32 Ki values), eight independent ones let the
@@ -91,6 +90,7 @@ struct lanes {
   double total() const { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
 };
 
+/// mean and biased variance per channel in [c0, c1) (two passes, double accumulators).
 template <class T>
 void bn_stats(const batch_norm_shape& s, const T* x, index_t c0, index_t c1, double* mean, double* var) {
   const index_t C = s.channels, P = s.spatial, nc = c1 - c0;
