@@ -145,9 +145,14 @@ TEST_CASE("batch norm without affine parameters and running stats", "[backend][b
   CHECK(rel_error(y, naive_bn_train(s, x, ones, zeros, 1e-5).y) < 1e-12);
 }
 
+// Shapes large enough to split over threads: the (N, C) path and a spatial one (1100 values per
+// run: the last four of the eight partial sums get one value fewer).
+const cpu::batch_norm_shape threaded_shapes[] = {
+    cpu::batch_norm_shape{.batch = 24, .channels = 2048, .spatial = 1},
+    cpu::batch_norm_shape{.batch = 4, .channels = 8, .spatial = 1100}};
+
 TEST_CASE("batch norm multithreaded paths equal the naive reference", "[backend][batch_norm]") {
-  for (const cpu::batch_norm_shape s : {cpu::batch_norm_shape{.batch = 24, .channels = 2048, .spatial = 1},
-                                        cpu::batch_norm_shape{.batch = 4, .channels = 8, .spatial = 1100}}) {
+  for (const cpu::batch_norm_shape s : threaded_shapes) {
     const auto n = static_cast<std::size_t>(s.batch * s.channels * s.spatial);
     const auto C = static_cast<std::size_t>(s.channels);
     const auto x = random_vector(n, 11), gamma = random_vector(C, 12), beta = random_vector(C, 13),
@@ -189,9 +194,7 @@ TEST_CASE("batch norm train backward may write dx over dy (the autodiff layer's 
   const int threads = cpu::num_threads();
   for (int t : {1, 2}) {
     cpu::set_num_threads(t);
-    for (const cpu::batch_norm_shape s :
-         {cpu::batch_norm_shape{.batch = 24, .channels = 2048, .spatial = 1},
-          cpu::batch_norm_shape{.batch = 4, .channels = 8, .spatial = 1100}}) {
+    for (const cpu::batch_norm_shape s : threaded_shapes) {
       const auto n = static_cast<std::size_t>(s.batch * s.channels * s.spatial);
       const auto C = static_cast<std::size_t>(s.channels);
       const auto x = random_vector(n, 21), gamma = random_vector(C, 22), G = random_vector(n, 23);
