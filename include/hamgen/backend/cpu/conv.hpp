@@ -28,7 +28,10 @@
 //               d/dw of conv_backward_data(dy, w)[g]    -> conv_backward_weight(x := g, dy)
 //               d/dx of conv_backward_weight(x, dy)[g]  -> conv_backward_data(dy, w := g)
 //               d/ddy of conv_backward_weight(x, dy)[g] -> conv_forward(x, w := g).
-//             Algorithm: im2col/vol2col per sample (rows (c, kd, kh, kw), columns output pixels)
+//             Algorithm: each product first asks detail::direct_conv_pays (conv_direct.hpp) whether
+//             the direct kernels, which skip the zero padding and need no column buffer, are
+//             expected to be faster (small outputs, many padded taps) and runs them if so; otherwise
+//             im2col/vol2col per sample (rows (c, kd, kh, kw), columns output pixels)
 //             into a per-thread reusable buffer, then one Eigen GEMM per group of samples (small
 //             outputs are grouped so each GEMM has >= ~256 columns, within a workspace of the
 //             larger of 64 Ki elements and the weight's size; a kernel covering the whole
@@ -45,6 +48,8 @@
 //             Source: the im2col lowering of Chellapilla, Puri & Simard (2006), as in Caffe/PyTorch.
 #pragma once
 
+#include <hamgen/backend/cpu/conv_direct.hpp>
+#include <hamgen/backend/cpu/conv_geom.hpp>
 #include <hamgen/backend/cpu/gemm.hpp>
 #include <hamgen/backend/cpu/parallel.hpp>
 #include <hamgen/backend/cpu/reshape.hpp>
@@ -62,90 +67,6 @@
 namespace hamgen::backend::cpu {
 
 namespace detail {
-template <std::size_t D>
-constexpr std::array<index_t, D> filled(index_t v) {
-  std::array<index_t, D> a{};
-  for (auto& e : a) e = v;
-  return a;
-}
-} // namespace detail
-
-/// Sizes of a (transposed) convolution: batch, channels, input spatial size, kernel size.
-/// For the transposed convolution, in_channels/input describe ITS input (the smaller side).
-template <std::size_t D>
-struct conv_shape {
-  index_t batch = 1;
-  index_t in_channels = 1;
-  index_t out_channels = 1;
-  std::array<index_t, D> input{};
-  std::array<index_t, D> kernel{};
-};
-
-/// Stride, zero padding and dilation per spatial dim; `causal` puts all the padding at the start
-/// of every dim (left-only padding; meant for 1-d temporal convolutions).
-template <std::size_t D>
-struct conv_options {
-  std::array<index_t, D> stride = detail::filled<D>(1);
-  std::array<index_t, D> padding = detail::filled<D>(0);
-  std::array<index_t, D> dilation = detail::filled<D>(1);
-  bool causal = false;
-};
-
-/// Options of the transposed convolution (PyTorch's ConvTranspose semantics).
-template <std::size_t D>
-struct conv_transpose_options {
-  std::array<index_t, D> stride = detail::filled<D>(1);
-  std::array<index_t, D> padding = detail::filled<D>(0);
-  std::array<index_t, D> output_padding = detail::filled<D>(0);
-  std::array<index_t, D> dilation = detail::filled<D>(1);
-};
-
-namespace detail {
-
-/// A convolution from X (n, cx, xs) to Y (n, cy, ys) with weight (cy, cx, k); all spatial arrays
-/// are 3-d (leading dims 1 for 1-d/2-d); p = padding before each dim (the end padding is implied
-/// by ys).
-struct conv_geom {
-  index_t n = 1, cx = 1, cy = 1;
-  std::array<index_t, 3> xs{1, 1, 1}, ys{1, 1, 1}, k{1, 1, 1}, s{1, 1, 1}, p{0, 0, 0}, d{1, 1, 1};
-  index_t x_pixels() const { return xs[0] * xs[1] * xs[2]; }
-  index_t y_pixels() const { return ys[0] * ys[1] * ys[2]; }
-  index_t k_volume() const { return k[0] * k[1] * k[2]; }
-  index_t col_rows() const { return cx * k_volume(); }
-};
-
-template <std::size_t D>
-std::array<index_t, 3> to3(const std::array<index_t, D>& a, index_t fill) {
-  static_assert(D >= 1 && D <= 3, "hamgen::backend::cpu: convolutions have 1, 2 or 3 spatial dims");
-  std::array<index_t, 3> r{fill, fill, fill};
-  for (std::size_t i = 0; i < D; ++i) r[3 - D + i] = a[i];
-  return r;
-}
-
-template <std::size_t D>
-void check_common(const char* who, const conv_shape<D>& sh, const std::array<index_t, D>& stride,
-                  const std::array<index_t, D>& padding, const std::array<index_t, D>& dilation) {
-  HAMGEN_CHECK_SHAPE(sh.batch >= 1 && sh.in_channels >= 1 && sh.out_channels >= 1, who,
-                     ": batch and channels must be >= 1, got batch ", sh.batch, ", in_channels ",
-                     sh.in_channels, ", out_channels ", sh.out_channels);
-  for (std::size_t i = 0; i < D; ++i) {
-    HAMGEN_CHECK_SHAPE(sh.input[i] >= 1 && sh.kernel[i] >= 1, who, ": dim ", i, " has input size ",
-                       sh.input[i], " and kernel size ", sh.kernel[i], " (both must be >= 1)");
-    HAMGEN_CHECK(stride[i] >= 1 && dilation[i] >= 1 && padding[i] >= 0, who, ": dim ", i, " has stride ",
-                 stride[i], ", dilation ", dilation[i], ", padding ", padding[i],
-                 " (need stride >= 1, dilation >= 1, padding >= 0)");
-  }
-}
-
-inline index_t first_valid(index_t pad, index_t koff, index_t stride) {
-  const index_t a = pad - koff; // smallest o with o*stride >= a
-  return a > 0 ? (a + stride - 1) / stride : 0;
-}
-inline index_t last_valid_end(index_t pad, index_t koff, index_t stride, index_t in, index_t out) {
-  const index_t a = in - 1 + pad - koff; // largest o with o*stride <= a
-  if (a < 0) return 0;
-  return std::min(a / stride + 1, out);
-}
 
 /// Where one sample's X is read from by im2col (and accumulated into by col2im): a zero-padded
 /// copy of X in which every W row is split into its s2 stride phases,
@@ -523,6 +444,16 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
         for (index_t c = 0; c < g.cy; ++c) y[n * g.cy + c] += bias[c];
     return;
   }
+  if (direct_conv_pays<T>(g, conv_pass::forward)) {
+    direct_conv_fwd(g, x, w, y);
+    if (bias)
+      for (index_t i = 0; i < g.n * g.cy; ++i) {
+        T* yc = y + i * P;
+        const T bc = bias[i % g.cy];
+        for (index_t j = 0; j < P; ++j) yc[j] += bc;
+      }
+    return;
+  }
   const int chunks = batch_chunks(g.n);
   parallel_for_chunks(g.n, chunks, [&](int, index_t b, index_t e) {
     const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b, g.cy * R / chunks);
@@ -566,6 +497,7 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
     gemm<T>(false, false, g.n, R, g.cy, T(1), dy, g.cy, w, R, T(0), dx, R);
     return;
   }
+  if (direct_conv_pays<T>(g, conv_pass::data)) return direct_conv_bwd_data(g, dy, w, dx);
   const int chunks = batch_chunks(g.n);
   parallel_for_chunks(g.n, chunks, [&](int, index_t b, index_t e) {
     const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b, g.cy * R / chunks);
@@ -608,6 +540,7 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
     gemm<T>(true, false, g.cy, R, g.n, T(1), dy, g.cy, x, R, T(0), dw, R);
     return;
   }
+  if (direct_conv_pays<T>(g, conv_pass::weight)) return direct_conv_bwd_weight(g, x, dy, dw);
   const int chunks = batch_chunks(g.n);
   // per-chunk partial sums, for this call only (the chunks release their own scratch)
   std::vector<T> partial_sums(chunks > 1 ? static_cast<std::size_t>((chunks - 1) * g.cy * R) : 0);
@@ -635,56 +568,6 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   });
   mat_map<T> DW(dw, g.cy, R);
   for (int k = 1; k < chunks; ++k) DW += cmat_map<T>(partial + (k - 1) * g.cy * R, g.cy, R);
-}
-
-template <std::size_t D>
-conv_geom make_conv_geom(const conv_shape<D>& sh, const conv_options<D>& o) {
-  check_common("cpu::conv", sh, o.stride, o.padding, o.dilation);
-  conv_geom g;
-  g.n = sh.batch;
-  g.cx = sh.in_channels;
-  g.cy = sh.out_channels;
-  g.xs = to3(sh.input, 1);
-  g.k = to3(sh.kernel, 1);
-  g.s = to3(o.stride, 1);
-  g.p = to3(o.padding, 0);
-  g.d = to3(o.dilation, 1);
-  for (std::size_t i = 0; i < D; ++i) {
-    const index_t pad_total = o.causal ? o.padding[i] : 2 * o.padding[i];
-    const index_t span = o.dilation[i] * (sh.kernel[i] - 1) + 1;
-    const index_t num = sh.input[i] + pad_total - span;
-    HAMGEN_CHECK_SHAPE(num >= 0, "cpu::conv: dim ", i, ": padded input size ", sh.input[i] + pad_total,
-                       " is smaller than the dilated kernel extent ", span);
-    g.ys[3 - D + i] = num / o.stride[i] + 1;
-  }
-  return g;
-}
-
-template <std::size_t D>
-conv_geom make_conv_transpose_geom(const conv_shape<D>& sh, const conv_transpose_options<D>& o) {
-  check_common("cpu::conv_transpose", sh, o.stride, o.padding, o.dilation);
-  conv_geom g;
-  g.n = sh.batch;
-  g.cx = sh.out_channels; // the transposed conv's output is the X side of the underlying conv
-  g.cy = sh.in_channels;
-  g.ys = to3(sh.input, 1);
-  g.k = to3(sh.kernel, 1);
-  g.s = to3(o.stride, 1);
-  g.p = to3(o.padding, 0);
-  g.d = to3(o.dilation, 1);
-  for (std::size_t i = 0; i < D; ++i) {
-    HAMGEN_CHECK(o.output_padding[i] >= 0 &&
-                     (o.output_padding[i] < o.stride[i] || o.output_padding[i] < o.dilation[i]),
-                 "cpu::conv_transpose: dim ", i, ": output_padding ", o.output_padding[i],
-                 " must be >= 0 and smaller than the stride ", o.stride[i], " or the dilation ",
-                 o.dilation[i]);
-    const index_t out = (sh.input[i] - 1) * o.stride[i] - 2 * o.padding[i] +
-                        o.dilation[i] * (sh.kernel[i] - 1) + o.output_padding[i] + 1;
-    HAMGEN_CHECK_SHAPE(out >= 1, "cpu::conv_transpose: dim ", i, ": output size ", out, " < 1 (input ",
-                       sh.input[i], ", padding ", o.padding[i], ")");
-    g.xs[3 - D + i] = out;
-  }
-  return g;
 }
 
 } // namespace detail

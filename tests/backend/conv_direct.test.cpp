@@ -1,0 +1,221 @@
+#include "conv_reference.hpp"
+
+#include <hamgen/backend/cpu/conv_direct.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <vector>
+
+using namespace conv_test;
+namespace detail = hamgen::backend::cpu::detail;
+
+namespace {
+
+// Sets the process-wide algorithm for one test case and restores automatic selection after it.
+struct use_algorithm {
+  explicit use_algorithm(cpu::conv_algorithm a) { cpu::set_conv_algorithm(a); }
+  ~use_algorithm() { cpu::set_conv_algorithm(cpu::conv_algorithm::automatic); }
+};
+
+// Layers too large for finite differences: the three products against the naive loops, in double
+// (1e-12) and in float (1e-5 against the double reference).
+template <std::size_t D>
+void check_against_naive(const cpu::conv_shape<D>& sh, const cpu::conv_options<D>& o, unsigned seed) {
+  const auto g = naive_conv_geom(sh, o);
+  const auto osz = cpu::conv_output_size(sh, o);
+  const auto nx = static_cast<std::size_t>(sh.batch * sh.in_channels * prod(sh.input));
+  const auto nw = static_cast<std::size_t>(sh.out_channels * sh.in_channels * prod(sh.kernel));
+  const auto ny = static_cast<std::size_t>(sh.batch * sh.out_channels * prod(osz));
+  const auto x = random_vector(nx, seed), w = random_vector(nw, seed + 1), G = random_vector(ny, seed + 2);
+  std::vector<double> y(ny, -7.0), dx(nx, 3.0), dw(nw, 3.0), dx_ref, dw_ref;
+  cpu::conv_forward(sh, o, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());
+  CHECK(rel_error(y, naive_conv(g, x, w, nullptr)) < 1e-12);
+  cpu::conv_backward_data(sh, o, G.data(), w.data(), dx.data());
+  cpu::conv_backward_weight(sh, o, x.data(), G.data(), dw.data());
+  naive_conv_grads(g, x, w, G, dx_ref, dw_ref);
+  CHECK(rel_error(dx, dx_ref) < 1e-12);
+  CHECK(rel_error(dw, dw_ref) < 1e-12);
+  const auto xf = kernel_test::cast<float>(x), wf = kernel_test::cast<float>(w),
+             Gf = kernel_test::cast<float>(G);
+  std::vector<float> yf(ny), dxf(nx), dwf(nw);
+  cpu::conv_forward(sh, o, xf.data(), wf.data(), static_cast<const float*>(nullptr), yf.data());
+  cpu::conv_backward_data(sh, o, Gf.data(), wf.data(), dxf.data());
+  cpu::conv_backward_weight(sh, o, xf.data(), Gf.data(), dwf.data());
+  CHECK(rel_error(std::vector<double>(yf.begin(), yf.end()), naive_conv(g, x, w, nullptr)) < 1e-5);
+  CHECK(rel_error(std::vector<double>(dxf.begin(), dxf.end()), dx_ref) < 1e-5);
+  CHECK(rel_error(std::vector<double>(dwf.begin(), dwf.end()), dw_ref) < 1e-5);
+}
+
+} // namespace
+
+TEST_CASE("direct conv kernels match naive loops and finite differences", "[backend][conv][direct]") {
+  const use_algorithm direct(cpu::conv_algorithm::direct);
+  using S1 = cpu::conv_shape<1>;
+  using O1 = cpu::conv_options<1>;
+  using S2 = cpu::conv_shape<2>;
+  using O2 = cpu::conv_options<2>;
+  using S3 = cpu::conv_shape<3>;
+  using O3 = cpu::conv_options<3>;
+  // causal and dilated 1-d (HALO's temporal conv), strided with padding
+  check_conv<1>(S1{.batch = 2, .in_channels = 3, .out_channels = 3, .input = {9}, .kernel = {4}},
+                O1{.padding = {3}, .causal = true}, 101);
+  check_conv<1>(S1{.batch = 2, .in_channels = 2, .out_channels = 2, .input = {10}, .kernel = {2}},
+                O1{.padding = {4}, .dilation = {4}, .causal = true}, 102);
+  check_conv<1>(S1{.batch = 2, .in_channels = 3, .out_channels = 2, .input = {13}, .kernel = {4}},
+                O1{.stride = {2}, .padding = {2}, .dilation = {2}}, 103);
+  // DCGAN block (odd input), HALO k5 s2 p2, mixed stride / padding / dilation, a 1x1 output
+  check_conv<2>(S2{.batch = 4, .in_channels = 3, .out_channels = 2, .input = {9, 8}, .kernel = {4, 4}},
+                O2{.stride = {2, 2}, .padding = {1, 1}}, 111);
+  check_conv<2>(S2{.batch = 2, .in_channels = 2, .out_channels = 3, .input = {7, 7}, .kernel = {5, 5}},
+                O2{.stride = {2, 2}, .padding = {2, 2}}, 112);
+  check_conv<2>(S2{.batch = 3, .in_channels = 2, .out_channels = 2, .input = {9, 10}, .kernel = {2, 3}},
+                O2{.stride = {1, 3}, .padding = {2, 1}, .dilation = {3, 2}}, 113);
+  // padding wider than the stride's reach: pixels whose every tap lies in the padding
+  check_conv<2>(S2{.batch = 2, .in_channels = 2, .out_channels = 2, .input = {3, 4}, .kernel = {2, 2}},
+                O2{.stride = {1, 1}, .padding = {3, 2}}, 114);
+  check_conv<3>(S3{.batch = 2, .in_channels = 2, .out_channels = 2, .input = {5, 6, 5}, .kernel = {4, 4, 4}},
+                O3{.stride = {2, 2, 2}, .padding = {1, 1, 1}}, 120);
+  check_conv<3>(S3{.batch = 3, .in_channels = 1, .out_channels = 2, .input = {4, 5, 3}, .kernel = {2, 3, 1}},
+                O3{.stride = {1, 2, 1}, .padding = {0, 1, 1}, .dilation = {2, 1, 1}}, 121);
+  // transposed convolutions run the same kernels with the roles of X and Y exchanged
+  check_conv_transpose<2>(
+      S2{.batch = 2, .in_channels = 3, .out_channels = 2, .input = {4, 5}, .kernel = {4, 4}},
+      cpu::conv_transpose_options<2>{.stride = {2, 2}, .padding = {1, 1}, .output_padding = {1, 0}}, 130);
+}
+
+TEST_CASE("direct conv kernels on full register tiles and channel remainders match naive loops",
+          "[backend][conv][direct]") {
+  const use_algorithm direct(cpu::conv_algorithm::direct);
+  using S2 = cpu::conv_shape<2>;
+  using O2 = cpu::conv_options<2>;
+  // 19 and 21 channels: one full block of 16 floats / two of 8 doubles plus a remainder; 13
+  // output channels: two 6-row weight-gradient tiles and one of 1
+  check_against_naive<2>(
+      S2{.batch = 3, .in_channels = 19, .out_channels = 21, .input = {10, 9}, .kernel = {4, 4}},
+      O2{.stride = {2, 2}, .padding = {1, 1}}, 140);
+  check_against_naive<2>(
+      S2{.batch = 2, .in_channels = 21, .out_channels = 13, .input = {8, 8}, .kernel = {5, 5}},
+      O2{.padding = {2, 2}}, 141);
+  check_against_naive<3>(
+      cpu::conv_shape<3>{
+          .batch = 2, .in_channels = 16, .out_channels = 18, .input = {4, 6, 6}, .kernel = {4, 4, 4}},
+      cpu::conv_options<3>{.stride = {2, 2, 2}, .padding = {1, 1, 1}}, 142);
+  check_against_naive<1>(
+      cpu::conv_shape<1>{.batch = 3, .in_channels = 17, .out_channels = 16, .input = {20}, .kernel = {3}},
+      cpu::conv_options<1>{.padding = {4}, .dilation = {2}, .causal = true}, 143);
+}
+
+TEST_CASE("direct conv register tile: the AVX2 tile equals the portable loops", "[backend][conv][direct]") {
+  // direct_tile_n runs the AVX2 tile where the CPU has AVX2 + FMA (as on the CI machine), the
+  // portable loops elsewhere; the portable loops are the reference either way
+  auto check = [](auto zero, unsigned seed) {
+    using T = decltype(zero);
+    constexpr index_t VB = detail::direct_block<T>;
+    const index_t channels = 3, taps = 5, a_pitch = 7 * VB, b_pitch = 40;
+    const auto a = kernel_test::cast<T>(random_vector(static_cast<std::size_t>(channels * a_pitch), seed));
+    const auto b =
+        kernel_test::cast<T>(random_vector(static_cast<std::size_t>(channels * b_pitch + 64), seed + 1));
+    const std::vector<index_t> ta{0, 3 * VB, VB, 6 * VB, 2 * VB}, tb{0, 5, 2, 11, 7};
+    const std::array<index_t, 6> base{1, 4, 9, 16, 20, 2};
+    for (int accumulate = 0; accumulate < 2; ++accumulate) {
+      std::vector<T> out(6 * VB), ref(6 * VB);
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = ref[i] = T(0.25) * static_cast<T>(i % 7);
+      detail::direct_tile_n<T, 6>(a.data(), a_pitch, b.data(), b_pitch, base.data(), ta.data(), tb.data(),
+                                  taps, 1, channels, out.data(), accumulate == 1);
+      detail::direct_tile_portable<T, 6>(a.data(), a_pitch, b.data(), b_pitch, base.data(), ta.data(),
+                                         tb.data(), taps, 1, channels, ref.data(), accumulate == 1);
+      std::vector<double> o(out.begin(), out.end()), r(ref.begin(), ref.end());
+      CHECK(rel_error(o, r) < (sizeof(T) == 4 ? 1e-6 : 1e-14));
+    }
+  };
+  check(0.0, 150);
+  check(0.0f, 151);
+}
+
+TEST_CASE("direct conv forward and data gradient are bit-identical at any thread count",
+          "[backend][conv][direct]") {
+  const use_algorithm direct(cpu::conv_algorithm::direct);
+  const cpu::conv_shape<2> sh{
+      .batch = 5, .in_channels = 16, .out_channels = 32, .input = {12, 10}, .kernel = {4, 4}};
+  const cpu::conv_options<2> o{.stride = {2, 2}, .padding = {1, 1}};
+  const auto osz = cpu::conv_output_size(sh, o);
+  const auto nx = static_cast<std::size_t>(5 * 16 * 12 * 10), nw = static_cast<std::size_t>(32 * 16 * 16);
+  const auto ny = static_cast<std::size_t>(5 * 32 * osz[0] * osz[1]);
+  const auto x = kernel_test::cast<float>(random_vector(nx, 160));
+  const auto w = kernel_test::cast<float>(random_vector(nw, 161));
+  const auto G = kernel_test::cast<float>(random_vector(ny, 162));
+  auto run = [&](int threads) {
+    cpu::set_num_threads(threads);
+    std::vector<float> y(ny), dx(nx);
+    cpu::conv_forward(sh, o, x.data(), w.data(), static_cast<const float*>(nullptr), y.data());
+    cpu::conv_backward_data(sh, o, G.data(), w.data(), dx.data());
+    y.insert(y.end(), dx.begin(), dx.end());
+    return y;
+  };
+  const int saved = cpu::num_threads();
+  const auto one = run(1), two = run(2), three = run(3);
+  cpu::set_num_threads(saved);
+  CHECK(one == two);
+  CHECK(one == three);
+}
+
+TEST_CASE("direct_tap_share counts the taps inside the input", "[backend][conv][direct]") {
+  // k4 s2 p1, 16 -> 8 per dim: the first and last output each lose one of 4 taps: 30 / 32
+  const auto g2 = detail::make_conv_geom(
+      cpu::conv_shape<2>{
+          .batch = 1, .in_channels = 1, .out_channels = 1, .input = {16, 16}, .kernel = {4, 4}},
+      cpu::conv_options<2>{.stride = {2, 2}, .padding = {1, 1}});
+  CHECK(detail::direct_tap_share(g2) == Approx(30.0 / 32 * 30.0 / 32).epsilon(1e-15));
+  // k5 s1 p2, 8 -> 8: taps per output 3, 4, 5, 5, 5, 5, 4, 3 of 5
+  const auto g1 = detail::make_conv_geom(
+      cpu::conv_shape<1>{.batch = 1, .in_channels = 1, .out_channels = 1, .input = {8}, .kernel = {5}},
+      cpu::conv_options<1>{.padding = {2}});
+  CHECK(detail::direct_tap_share(g1) == Approx(34.0 / 40).epsilon(1e-15));
+  // no padding: every tap is inside
+  const auto g0 = detail::make_conv_geom(
+      cpu::conv_shape<1>{.batch = 1, .in_channels = 1, .out_channels = 1, .input = {8}, .kernel = {3}},
+      cpu::conv_options<1>{});
+  CHECK(detail::direct_tap_share(g0) == 1.0);
+}
+
+TEST_CASE("direct_conv_pays: direct on the measured layers, im2col elsewhere, forcing wins",
+          "[backend][conv][direct]") {
+  using detail::conv_pass;
+  const cpu::conv_options<2> dc{.stride = {2, 2}, .padding = {1, 1}};
+  auto geom = [&](index_t cin, index_t cout, index_t side, index_t k, const cpu::conv_options<2>& o) {
+    return detail::make_conv_geom(
+        cpu::conv_shape<2>{
+            .batch = 16, .in_channels = cin, .out_channels = cout, .input = {side, side}, .kernel = {k, k}},
+        o);
+  };
+  const auto mid = geom(32, 64, 16, 4, dc);  // DCGAN discriminator 32: 8 x 8 output
+  const auto first = geom(3, 32, 32, 4, dc); // its first layer: 3 input channels
+  const auto wide = geom(256, 256, 64, 5, {.stride = {2, 2}, .padding = {2, 2}}); // HALO 64 -> 32
+  const auto deep = geom(128, 256, 24, 4, dc); // DCGAN discriminator 96, 128 -> 256
+  const auto huge_k = detail::make_conv_geom(
+      cpu::conv_shape<1>{.batch = 1, .in_channels = 16, .out_channels = 16, .input = {80}, .kernel = {65}},
+      cpu::conv_options<1>{});
+  if (cpu::simd_avx2_fma_available()) {
+    for (auto p : {conv_pass::forward, conv_pass::data, conv_pass::weight}) {
+      CHECK(detail::direct_conv_pays<float>(mid, p));
+      CHECK_FALSE(detail::direct_conv_pays<float>(first, p));
+      CHECK_FALSE(detail::direct_conv_pays<float>(wide, p));
+    }
+    CHECK(detail::direct_conv_pays<float>(deep, conv_pass::forward));
+    CHECK_FALSE(detail::direct_conv_pays<float>(deep, conv_pass::weight)); // 128 input channels
+  } else {
+    CHECK_FALSE(detail::direct_conv_pays<float>(mid, conv_pass::forward)); // the portable tile is slower
+  }
+  {
+    const use_algorithm forced(cpu::conv_algorithm::direct);
+    CHECK(detail::direct_conv_pays<float>(first, conv_pass::weight));
+    CHECK(detail::direct_conv_pays<double>(wide, conv_pass::data));
+    CHECK_FALSE(detail::direct_conv_pays<float>(huge_k, conv_pass::forward)); // kernel extent > 64
+  }
+  {
+    const use_algorithm forced(cpu::conv_algorithm::im2col);
+    CHECK_FALSE(detail::direct_conv_pays<float>(mid, conv_pass::forward));
+  }
+  CHECK(cpu::get_conv_algorithm() == cpu::conv_algorithm::automatic);
+}
