@@ -9,14 +9,8 @@
 
 using namespace conv_test;
 
-namespace {
-// The im2col-specific cases below pin the im2col kernels (automatic would send some of them to
-// the direct kernels, which conv_direct.test.cpp covers).
-struct pin_im2col {
-  pin_im2col() { cpu::set_conv_algorithm(cpu::conv_algorithm::im2col); }
-  ~pin_im2col() { cpu::set_conv_algorithm(cpu::conv_algorithm::automatic); }
-};
-} // namespace
+// The im2col-specific cases below pin the im2col kernels (use_algorithm; automatic would send some of
+// them to the direct kernels, which conv_direct.test.cpp covers).
 
 TEST_CASE("conv1d forward matches a naive loop, backward matches finite differences", "[backend][conv]") {
   using S = cpu::conv_shape<1>;
@@ -138,8 +132,7 @@ TEST_CASE("double backprop identities: the backward kernels differentiate into o
 TEST_CASE("conv results do not depend on the thread count", "[backend][conv]") {
   // small (batch split) and large (threaded GEMM inside: batch 1 and an uneven batch 3) cases,
   // through both kernel families
-  const auto alg = GENERATE(cpu::conv_algorithm::im2col, cpu::conv_algorithm::direct);
-  cpu::set_conv_algorithm(alg);
+  const use_algorithm alg(GENERATE(cpu::conv_algorithm::im2col, cpu::conv_algorithm::direct));
   for (const auto& sh :
        {cpu::conv_shape<2>{
             .batch = 5, .in_channels = 3, .out_channels = 4, .input = {10, 9}, .kernel = {4, 4}},
@@ -181,7 +174,6 @@ TEST_CASE("conv results do not depend on the thread count", "[backend][conv]") {
            std::abs(one[i] - two[i]) <= 1e-4f * (1 + std::abs(one[i]));
     CHECK(ok);
   }
-  cpu::set_conv_algorithm(cpu::conv_algorithm::automatic);
 }
 
 TEST_CASE("conv rejects impossible geometry with messages naming the kernel", "[backend][conv]") {
@@ -199,49 +191,25 @@ TEST_CASE("conv rejects impossible geometry with messages naming the kernel", "[
 
 // Outputs of >= 256 pixels whose column matrix exceeds the block size are lowered block by block
 // of output rows (im2col -> GEMM, GEMM -> col2im); blocks end mid-row-range and mid-plane here.
-template <std::size_t D>
-void check_conv_blocked(const cpu::conv_shape<D>& sh, const cpu::conv_options<D>& o, unsigned seed) {
-  const auto g = naive_conv_geom(sh, o);
-  const auto osz = cpu::conv_output_size(sh, o);
-  const auto nx = static_cast<std::size_t>(sh.batch * sh.in_channels * prod(sh.input));
-  const auto nw = static_cast<std::size_t>(sh.out_channels * sh.in_channels * prod(sh.kernel));
-  const auto ny = static_cast<std::size_t>(sh.batch * sh.out_channels * prod(osz));
-  const auto x = random_vector(nx, seed), w = random_vector(nw, seed + 1), G = random_vector(ny, seed + 2);
-  std::vector<double> y(ny, -7.0), dx(nx, 3.0), dw(nw, 3.0), dx_ref, dw_ref;
-  cpu::conv_forward(sh, o, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());
-  CHECK(rel_error(y, naive_conv(g, x, w, nullptr)) < 1e-12);
-  cpu::conv_backward_data(sh, o, G.data(), w.data(), dx.data());
-  cpu::conv_backward_weight(sh, o, x.data(), G.data(), dw.data());
-  naive_conv_grads(g, x, w, G, dx_ref, dw_ref);
-  CHECK(rel_error(dx, dx_ref) < 1e-12);
-  CHECK(rel_error(dw, dw_ref) < 1e-12);
-  auto xf = kernel_test::cast<float>(x), wf = kernel_test::cast<float>(w), Gf = kernel_test::cast<float>(G);
-  std::vector<float> dxf(nx), dwf(nw);
-  cpu::conv_backward_data(sh, o, Gf.data(), wf.data(), dxf.data());
-  cpu::conv_backward_weight(sh, o, xf.data(), Gf.data(), dwf.data());
-  CHECK(rel_error(std::vector<double>(dxf.begin(), dxf.end()), dx_ref) < 1e-5);
-  CHECK(rel_error(std::vector<double>(dwf.begin(), dwf.end()), dw_ref) < 1e-5);
-}
-
 TEST_CASE("conv with large outputs (blocked im2col) matches naive loops and their adjoints",
           "[backend][conv]") {
-  const pin_im2col pin;
+  const use_algorithm pin(cpu::conv_algorithm::im2col);
   using S2 = cpu::conv_shape<2>;
   using O2 = cpu::conv_options<2>;
   // padded (k3 p1, odd sizes): 8 blocks of 8 rows and a short last block
-  check_conv_blocked<2>(
+  check_against_naive<2>(
       S2{.batch = 2, .in_channels = 16, .out_channels = 5, .input = {61, 59}, .kernel = {3, 3}},
       O2{.padding = {1, 1}}, 40);
   // no padding, stride 1 along W: X is read in place (direct layout)
-  check_conv_blocked<2>(
+  check_against_naive<2>(
       S2{.batch = 2, .in_channels = 16, .out_channels = 3, .input = {61, 59}, .kernel = {3, 3}},
       O2{.stride = {2, 1}}, 41);
   // stride 3, dilation 2, unequal padding
-  check_conv_blocked<2>(
+  check_against_naive<2>(
       S2{.batch = 1, .in_channels = 40, .out_channels = 2, .input = {70, 65}, .kernel = {3, 3}},
       O2{.stride = {3, 3}, .padding = {2, 1}, .dilation = {2, 2}}, 42);
   // 3-d k4 s2 p1 (the video discriminator): a block boundary inside an output plane
-  check_conv_blocked<3>(
+  check_against_naive<3>(
       cpu::conv_shape<3>{
           .batch = 2, .in_channels = 8, .out_channels = 3, .input = {9, 20, 21}, .kernel = {4, 4, 4}},
       cpu::conv_options<3>{.stride = {2, 2, 2}, .padding = {1, 1, 1}}, 43);
@@ -249,15 +217,15 @@ TEST_CASE("conv with large outputs (blocked im2col) matches naive loops and thei
 
 TEST_CASE("conv with short output rows (unrolled widths 2, 3, 4, 6, 8, 16) matches naive loops",
           "[backend][conv]") {
-  const pin_im2col pin;
+  const use_algorithm pin(cpu::conv_algorithm::im2col);
   using S2 = cpu::conv_shape<2>;
   using O2 = cpu::conv_options<2>;
   for (index_t w : {4, 6, 8, 12, 16, 32}) // k4 s2 p1: output widths 2, 3, 4, 6, 8, 16
-    check_conv_blocked<2>(
+    check_against_naive<2>(
         S2{.batch = 3, .in_channels = 3, .out_channels = 2, .input = {7, w}, .kernel = {4, 4}},
         O2{.stride = {2, 2}, .padding = {1, 1}}, 50 + static_cast<unsigned>(w));
   // stride 3 with dilation along W, width 4 output
-  check_conv_blocked<2>(
+  check_against_naive<2>(
       S2{.batch = 2, .in_channels = 2, .out_channels = 2, .input = {6, 14}, .kernel = {2, 3}},
       O2{.stride = {1, 3}, .padding = {0, 2}, .dilation = {1, 2}}, 60);
 }
@@ -282,7 +250,7 @@ TEST_CASE("conv group_size: columns per product, the block, weight and pair budg
 
 TEST_CASE("conv backward data over few pixels (col^T = dY^T W) and over many matches the naive adjoint",
           "[backend][conv]") {
-  const pin_im2col pin;
+  const use_algorithm pin(cpu::conv_algorithm::im2col);
   using S2 = cpu::conv_shape<2>;
   const cpu::conv_options<2> o{.stride = {2, 2}, .padding = {1, 1}};
   static_assert(cpu::detail::transposed_max_columns == 96);
@@ -311,11 +279,11 @@ TEST_CASE("conv backward data over few pixels (col^T = dY^T W) and over many mat
        }) {
     INFO("batch " << c.batch << ", " << c.in << " -> " << c.out << " channels, input " << c.h << " x "
                   << c.w);
-    check_conv_blocked<2>(S2{.batch = c.batch,
-                             .in_channels = c.in,
-                             .out_channels = c.out,
-                             .input = {c.h, c.w},
-                             .kernel = {4, 4}},
-                          o, c.seed);
+    check_against_naive<2>(S2{.batch = c.batch,
+                              .in_channels = c.in,
+                              .out_channels = c.out,
+                              .input = {c.h, c.w},
+                              .kernel = {4, 4}},
+                           o, c.seed);
   }
 }

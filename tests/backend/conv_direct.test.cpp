@@ -10,45 +10,6 @@
 using namespace conv_test;
 namespace detail = hamgen::backend::cpu::detail;
 
-namespace {
-
-// Sets the process-wide algorithm for one test case and restores automatic selection after it.
-struct use_algorithm {
-  explicit use_algorithm(cpu::conv_algorithm a) { cpu::set_conv_algorithm(a); }
-  ~use_algorithm() { cpu::set_conv_algorithm(cpu::conv_algorithm::automatic); }
-};
-
-// Layers too large for finite differences: the three products against the naive loops, in double
-// (1e-12) and in float (1e-5 against the double reference).
-template <std::size_t D>
-void check_against_naive(const cpu::conv_shape<D>& sh, const cpu::conv_options<D>& o, unsigned seed) {
-  const auto g = naive_conv_geom(sh, o);
-  const auto osz = cpu::conv_output_size(sh, o);
-  const auto nx = static_cast<std::size_t>(sh.batch * sh.in_channels * prod(sh.input));
-  const auto nw = static_cast<std::size_t>(sh.out_channels * sh.in_channels * prod(sh.kernel));
-  const auto ny = static_cast<std::size_t>(sh.batch * sh.out_channels * prod(osz));
-  const auto x = random_vector(nx, seed), w = random_vector(nw, seed + 1), G = random_vector(ny, seed + 2);
-  std::vector<double> y(ny, -7.0), dx(nx, 3.0), dw(nw, 3.0), dx_ref, dw_ref;
-  cpu::conv_forward(sh, o, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());
-  CHECK(rel_error(y, naive_conv(g, x, w, nullptr)) < 1e-12);
-  cpu::conv_backward_data(sh, o, G.data(), w.data(), dx.data());
-  cpu::conv_backward_weight(sh, o, x.data(), G.data(), dw.data());
-  naive_conv_grads(g, x, w, G, dx_ref, dw_ref);
-  CHECK(rel_error(dx, dx_ref) < 1e-12);
-  CHECK(rel_error(dw, dw_ref) < 1e-12);
-  const auto xf = kernel_test::cast<float>(x), wf = kernel_test::cast<float>(w),
-             Gf = kernel_test::cast<float>(G);
-  std::vector<float> yf(ny), dxf(nx), dwf(nw);
-  cpu::conv_forward(sh, o, xf.data(), wf.data(), static_cast<const float*>(nullptr), yf.data());
-  cpu::conv_backward_data(sh, o, Gf.data(), wf.data(), dxf.data());
-  cpu::conv_backward_weight(sh, o, xf.data(), Gf.data(), dwf.data());
-  CHECK(rel_error(std::vector<double>(yf.begin(), yf.end()), naive_conv(g, x, w, nullptr)) < 1e-5);
-  CHECK(rel_error(std::vector<double>(dxf.begin(), dxf.end()), dx_ref) < 1e-5);
-  CHECK(rel_error(std::vector<double>(dwf.begin(), dwf.end()), dw_ref) < 1e-5);
-}
-
-} // namespace
-
 TEST_CASE("direct conv kernels match naive loops and finite differences", "[backend][conv][direct]") {
   const use_algorithm direct(cpu::conv_algorithm::direct);
   using S1 = cpu::conv_shape<1>;

@@ -66,6 +66,16 @@
 
 namespace hamgen::backend::cpu {
 
+/// y[n, c, pixel] += bias[c] (the forward of bias_backward).
+template <class T>
+void bias_add(index_t batch, index_t channels, index_t pixels, const T* bias, T* y) {
+  for (index_t n = 0; n < batch; ++n)
+    for (index_t c = 0; c < channels; ++c) {
+      T* yc = y + (n * channels + c) * pixels;
+      for (index_t i = 0; i < pixels; ++i) yc[i] += bias[c];
+    }
+}
+
 namespace detail {
 
 /// Where one sample's X is read from by im2col (and accumulated into by col2im): a zero-padded
@@ -446,12 +456,7 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   }
   if (direct_conv_pays<T>(g, conv_pass::forward)) {
     direct_conv_fwd(g, x, w, y);
-    if (bias)
-      for (index_t i = 0; i < g.n * g.cy; ++i) {
-        T* yc = y + i * P;
-        const T bc = bias[i % g.cy];
-        for (index_t j = 0; j < P; ++j) yc[j] += bc;
-      }
+    if (bias) bias_add(g.n, g.cy, P, bias, y);
     return;
   }
   const int chunks = batch_chunks(g.n);
@@ -594,16 +599,6 @@ void bias_backward(index_t batch, index_t channels, index_t pixels, const T* dy,
     const detail::cmat_map<T> DY(dy + n * channels * pixels, channels, pixels);
     Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>(db, channels) += DY.rowwise().sum();
   }
-}
-
-/// y[n, c, pixel] += bias[c] (the forward of bias_backward).
-template <class T>
-void bias_add(index_t batch, index_t channels, index_t pixels, const T* bias, T* y) {
-  for (index_t n = 0; n < batch; ++n)
-    for (index_t c = 0; c < channels; ++c) {
-      T* yc = y + (n * channels + c) * pixels;
-      for (index_t i = 0; i < pixels; ++i) yc[i] += bias[c];
-    }
 }
 
 namespace detail {

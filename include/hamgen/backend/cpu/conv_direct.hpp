@@ -321,9 +321,9 @@ void direct_gather(const conv_geom& g, const tap_classes& tc, const T* a, index_
           T* t = tile;
           for (auto r = first; r != last; ++r, t += direct_rows * VB) {
             const auto& cl = tc.classes[static_cast<std::size_t>(r->cls)];
-            if (!cl.ta.empty() || c0 == 0)
-              direct_tile<T>(r->n, ab, a_pitch, src, src_pixels, r->src.data(), cl.ta.data(), cl.tb.data(),
-                             static_cast<index_t>(cl.ta.size()), c0, cl.ta.empty() ? c0 : c1, t, c0 > 0);
+            // a class without valid taps (inputs no output reads) gets zeros from its first pass
+            direct_tile<T>(r->n, ab, a_pitch, src, src_pixels, r->src.data(), cl.ta.data(), cl.tb.data(),
+                           static_cast<index_t>(cl.ta.size()), c0, c1, t, c0 > 0);
           }
         }
         const index_t width = std::min(VB, co - ob * VB);
