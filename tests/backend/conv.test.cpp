@@ -215,6 +215,25 @@ TEST_CASE("conv with large outputs (blocked im2col) matches naive loops and thei
       cpu::conv_options<3>{.stride = {2, 2, 2}, .padding = {1, 1, 1}}, 43);
 }
 
+TEST_CASE("conv weight gradient in slabs of input channels matches naive loops", "[backend][conv]") {
+  const use_algorithm pin(cpu::conv_algorithm::im2col);
+  using S2 = cpu::conv_shape<2>;
+  using O2 = cpu::conv_options<2>;
+  // double: 128 x 9 x 8 bytes per input channel, so 56 channels per 512 KiB slab: slabs of 56
+  // and 4 channels, each over two blocks of output rows (22 and 10 rows of 24 pixels)
+  const S2 s1{.batch = 2, .in_channels = 60, .out_channels = 128, .input = {32, 24}, .kernel = {3, 3}};
+  const O2 o1{.padding = {1, 1}};
+  const auto g1 = cpu::detail::make_conv_geom(s1, o1);
+  CHECK(cpu::detail::weight_slab_channels<double>(g1) == 56);
+  CHECK(cpu::detail::weight_slab_channels<float>(g1) == 60); // float: one slab, the blocked path
+  check_against_naive<2>(s1, o1, 70);
+  // k5 s2 p2 (the HALO encoder's geometry): slabs of 27 and 13 channels, one block of 20 rows
+  const S2 s2{.batch = 2, .in_channels = 40, .out_channels = 96, .input = {40, 36}, .kernel = {5, 5}};
+  const O2 o2{.stride = {2, 2}, .padding = {2, 2}};
+  CHECK(cpu::detail::weight_slab_channels<double>(cpu::detail::make_conv_geom(s2, o2)) == 27);
+  check_against_naive<2>(s2, o2, 71);
+}
+
 TEST_CASE("conv with short output rows (unrolled widths 2, 3, 4, 6, 8, 16) matches naive loops",
           "[backend][conv]") {
   const use_algorithm pin(cpu::conv_algorithm::im2col);

@@ -65,6 +65,11 @@ TEST_CASE("direct conv kernels on full register tiles and channel remainders mat
   check_against_naive<1>(
       cpu::conv_shape<1>{.batch = 3, .in_channels = 17, .out_channels = 16, .input = {20}, .kernel = {3}},
       cpu::conv_options<1>{.padding = {4}, .dilation = {2}, .causal = true}, 143);
+  // a source above direct_blocked_source_bytes per sample (in double: 64 x 48 x 44 x 8 bytes,
+  // for x and for dy): channels in blocks of 28 (a whole number of passes), 28, 28 and 8
+  check_against_naive<2>(
+      S2{.batch = 2, .in_channels = 64, .out_channels = 64, .input = {48, 44}, .kernel = {3, 3}},
+      O2{.padding = {1, 1}}, 144);
 }
 
 TEST_CASE("direct conv register tile: the AVX2 tile equals the portable loops", "[backend][conv][direct]") {
@@ -161,8 +166,14 @@ TEST_CASE("direct_conv_pays: direct on the measured layers, im2col elsewhere, fo
     for (auto p : {conv_pass::forward, conv_pass::data, conv_pass::weight}) {
       CHECK(detail::direct_conv_pays<float>(mid, p));
       CHECK_FALSE(detail::direct_conv_pays<float>(first, p));
-      CHECK_FALSE(detail::direct_conv_pays<float>(wide, p));
     }
+    // the HALO layer: im2col for both gradients; the forward goes direct, its im2col block of
+    // 256 columns (6400 rows) being larger than L2
+    CHECK(detail::direct_conv_pays<float>(wide, conv_pass::forward));
+    CHECK_FALSE(detail::direct_conv_pays<float>(wide, conv_pass::data));
+    CHECK_FALSE(detail::direct_conv_pays<float>(wide, conv_pass::weight));
+    const auto halo_first = geom(16, 256, 64, 5, {.stride = {1, 1}, .padding = {2, 2}}); // 400 rows
+    CHECK_FALSE(detail::direct_conv_pays<float>(halo_first, conv_pass::forward));
     CHECK(detail::direct_conv_pays<float>(deep, conv_pass::forward));
     CHECK_FALSE(detail::direct_conv_pays<float>(deep, conv_pass::weight)); // 128 input channels
   } else {

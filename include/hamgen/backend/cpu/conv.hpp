@@ -234,20 +234,21 @@ inline void row_block(S* __restrict src, index_t p0, index_t p1, index_t n1, ind
   }
 }
 
-/// For every col row (c, kd, kh, kw): row_block over the output rows [t0, t1) (t = od * ys1 + oh)
-/// of the padded layout rooted at base (Add: col -> buf accumulation, else buf -> col copy);
-/// col row r holds those (t1 - t0) * ys2 pixels at col + r * ld + off.
+/// For every col row (c, kd, kh, kw) of the channels [c0, c1): row_block over the output rows
+/// [t0, t1) (t = od * ys1 + oh) of the padded layout rooted at base (Add: col -> buf
+/// accumulation, else buf -> col copy); col row r (counted from channel c0) holds those
+/// (t1 - t0) * ys2 pixels at col + r * ld + off.
 template <bool Add, class B, class C>
 void for_col_rows(const conv_geom& g, const padded_layout& l, B* base, C* col, index_t ld, index_t off,
-                  index_t t0, index_t t1) {
+                  index_t t0, index_t t1, index_t c0, index_t c1) {
   const index_t p0 = g.s[0] * l.plane, p1 = g.s[1] * l.row, w = g.ys[2];
   auto run = [&](auto width) {
     constexpr index_t W = decltype(width)::value;
-    for (index_t c = 0; c < g.cx; ++c)
+    for (index_t c = c0; c < c1; ++c)
       for (index_t kd = 0; kd < g.k[0]; ++kd)
         for (index_t kh = 0; kh < g.k[1]; ++kh)
           for (index_t kw = 0; kw < g.k[2]; ++kw) {
-            const index_t row = ((c * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
+            const index_t row = (((c - c0) * g.k[0] + kd) * g.k[1] + kh) * g.k[2] + kw;
             const index_t q = kw * g.d[2];
             B* src = base + c * l.chan + kd * g.d[0] * l.plane + kh * g.d[1] * l.row +
                      (q % g.s[2]) * l.phase + q / g.s[2];
@@ -305,12 +306,13 @@ const T* im2col_source(const conv_geom& g, const padded_layout& l, const T* x) {
   return buf;
 }
 
-/// col[row * ld + off + pixel] = x_n[c, input position] for the output rows [t0, t1), zero
-/// outside the padded input; src = im2col_source(g, l, x_n).
+/// col[row * ld + off + pixel] = x_n[c, input position] for the output rows [t0, t1) and the
+/// channels [c0, c1) (all by default; rows counted from c0), zero outside the padded input;
+/// src = im2col_source(g, l, x_n).
 template <class T>
 void im2col(const conv_geom& g, const padded_layout& l, const T* src, T* col, index_t ld, index_t off,
-            index_t t0, index_t t1) {
-  for_col_rows<false>(g, l, src, col, ld, off, t0, t1);
+            index_t t0, index_t t1, index_t c0 = 0, index_t c1 = -1) {
+  for_col_rows<false>(g, l, src, col, ld, off, t0, t1, c0, c1 < 0 ? g.cx : c1);
 }
 /// The whole sample.
 template <class T>
@@ -331,7 +333,7 @@ T* col2im_begin(const conv_geom& g, const padded_layout& l, T* dx) {
 template <class T>
 void col2im_add(const conv_geom& g, const padded_layout& l, T* acc, const T* col, index_t ld, index_t off,
                 index_t t0, index_t t1) {
-  for_col_rows<true>(g, l, acc, col, ld, off, t0, t1);
+  for_col_rows<true>(g, l, acc, col, ld, off, t0, t1, 0, g.cx);
 }
 template <class T>
 void col2im_end(const conv_geom& g, const padded_layout& l, const T* acc, T* dx) {
@@ -397,10 +399,27 @@ inline int batch_chunks(index_t n) {
   return (n % t == 0 || n >= 4 * t) ? t : 1;
 }
 
+/// The weight gradient's slabs: when dW (cy x R) is larger than weight_slab_bytes, a sample with
+/// a large output is lowered slab by slab: a slab is the columns of dW of a few input channels
+/// (~weight_slab_bytes, L2 resident), computed from the im2col rows of those channels over
+/// blocks of ~weight_slab_pixels output pixels, so dW is read and written once per sample
+/// instead of once per block of output rows, and each product is a short, deep one whose C stays
+/// in cache (the 64 x 64 -> 32 x 32, 256 -> 256 HALO layer: dW is 6.5 MiB; 276 ms against 313
+/// without slabs, docs/benchmarks.md).
+inline constexpr index_t weight_slab_bytes = index_t{512} << 10;
+inline constexpr index_t weight_slab_pixels = 512;
+/// Input channels per slab of g's weight gradient (cx when dW fits one slab).
+template <class T>
+index_t weight_slab_channels(const conv_geom& g) {
+  const index_t per_channel = g.cy * g.k_volume() * static_cast<index_t>(sizeof(T));
+  return std::clamp<index_t>(weight_slab_bytes / std::max<index_t>(per_channel, 1), 1, g.cx);
+}
+
 /// How one batch chunk of `samples` samples is lowered: samples per GEMM (group_size, with the
 /// chunk's share of the weight budget), output rows (od, oh) in all and per im2col block, and the
 /// calling thread's column workspace and, when samples are grouped, its (cy, grp * pixels) gather
-/// buffer.
+/// buffer. slab_channels > 0: a single sample is lowered in slabs of that many input channels
+/// over blocks of ~weight_slab_pixels (the weight gradient's slabs).
 template <class T>
 struct chunk_plan {
   index_t grp, rows, rpb;
@@ -408,11 +427,18 @@ struct chunk_plan {
   T* tmp;
 };
 template <class T>
-chunk_plan<T> plan_chunk(const conv_geom& g, index_t samples, index_t weight_elements = 0) {
+chunk_plan<T> plan_chunk(const conv_geom& g, index_t samples, index_t weight_elements = 0,
+                         index_t slab_channels = 0) {
   const index_t P = g.y_pixels(), R = g.col_rows();
   const index_t grp = group_size(P, samples, R, weight_elements);
-  const index_t rows = g.ys[0] * g.ys[1], rpb = grp == 1 ? rows_per_block(g) : rows;
-  T* col = scratch_buffer<T, col_tag>(static_cast<std::size_t>(R * (grp == 1 ? rpb * g.ys[2] : grp * P)));
+  const bool slabs = grp == 1 && slab_channels > 0;
+  const index_t rows = g.ys[0] * g.ys[1];
+  const index_t rpb = slabs      ? std::clamp<index_t>((weight_slab_pixels + g.ys[2] - 1) / g.ys[2], 1, rows)
+                      : grp == 1 ? rows_per_block(g)
+                                 : rows;
+  const index_t col_rows = slabs ? slab_channels * g.k_volume() : R;
+  T* col =
+      scratch_buffer<T, col_tag>(static_cast<std::size_t>(col_rows * (grp == 1 ? rpb * g.ys[2] : grp * P)));
   T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
   return {grp, rows, rpb, col, tmp};
 }
@@ -552,9 +578,24 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   T* partial = chunks > 1 ? partial_sums.data() : nullptr;
   parallel_for_chunks(g.n, chunks, [&](int k, index_t b, index_t e) {
     T* DW = k == 0 ? dw : partial + (k - 1) * g.cy * R;
-    const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b);
+    const index_t cs = weight_slab_channels<T>(g);
+    const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b, 0, cs < g.cx ? cs : 0);
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
+      if (gn == 1 && cs < g.cx) { // slabs of dW, each over blocks of output rows
+        const T* src = im2col_source(g, l, x + n0 * XP);
+        const index_t KV = g.k_volume();
+        for (index_t c0 = 0; c0 < g.cx; c0 += cs) {
+          const index_t c1 = std::min(g.cx, c0 + cs);
+          for (index_t t0 = 0; t0 < rows; t0 += rpb) {
+            const index_t t1 = std::min(rows, t0 + rpb), pc = (t1 - t0) * g.ys[2];
+            im2col(g, l, src, col, pc, 0, t0, t1, c0, c1);
+            gemm<T>(false, true, g.cy, (c1 - c0) * KV, pc, T(1), dy + n0 * g.cy * P + t0 * g.ys[2], P, col,
+                    pc, n0 == b && t0 == 0 ? T(0) : T(1), DW + c0 * KV, R);
+          }
+        }
+        continue;
+      }
       if (gn == 1) { // im2col + GEMM per block of output rows, accumulating into DW
         const T* src = im2col_source(g, l, x + n0 * XP);
         for (index_t t0 = 0; t0 < rows; t0 += rpb) {
