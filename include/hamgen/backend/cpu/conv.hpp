@@ -30,7 +30,8 @@
 //               d/ddy of conv_backward_weight(x, dy)[g] -> conv_forward(x, w := g).
 //             Algorithm: each product first asks detail::direct_conv_pays (conv_direct.hpp) whether
 //             the direct kernels, which skip the zero padding and need no column buffer, are
-//             expected to be faster (small outputs, many padded taps) and runs them if so; otherwise
+//             expected to be faster (small outputs, many padded taps; for the forward also an
+//             im2col block larger than L2) and runs them if so; otherwise
 //             im2col/vol2col per sample (rows (c, kd, kh, kw), columns output pixels)
 //             into a per-thread reusable buffer, then one Eigen GEMM per group of samples (small
 //             outputs are grouped so each GEMM has >= ~256 columns, within a workspace of the
@@ -42,7 +43,9 @@
 //             every column row segment is one contiguous copy (unrolled for the common widths);
 //             col2im accumulates into that layout and copies back. Large outputs are lowered in
 //             blocks of output rows (~256 KiB of columns, >= 256 pixels) so im2col/col2im and
-//             the GEMM meet in cache. The batch is split over
+//             the GEMM meet in cache; a weight gradient larger than 512 KiB is computed in slabs of
+//             input channels (its columns for a few channels stay in L2 while the sample's blocks
+//             of output rows are summed into them). The batch is split over
 //             num_threads() threads (parallel.hpp); the weight gradient is reduced per thread and
 //             summed in a fixed order (deterministic for a fixed thread count).
 //             Source: the im2col lowering of Chellapilla, Puri & Simard (2006), as in Caffe/PyTorch.
@@ -404,8 +407,8 @@ inline int batch_chunks(index_t n) {
 /// (~weight_slab_bytes, L2 resident), computed from the im2col rows of those channels over
 /// blocks of ~weight_slab_pixels output pixels, so dW is read and written once per sample
 /// instead of once per block of output rows, and each product is a short, deep one whose C stays
-/// in cache (the 64 x 64 -> 32 x 32, 256 -> 256 HALO layer: dW is 6.5 MiB; 276 ms against 313
-/// without slabs, docs/benchmarks.md).
+/// in cache (the 64 x 64 -> 32 x 32, 256 -> 256 HALO layer, whose dW is 6.5 MiB: 271-283 ms
+/// against 284-329 without slabs, docs/benchmarks.md).
 inline constexpr index_t weight_slab_bytes = index_t{512} << 10;
 inline constexpr index_t weight_slab_pixels = 512;
 /// Input channels per slab of g's weight gradient (cx when dW fits one slab).
