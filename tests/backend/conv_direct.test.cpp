@@ -172,8 +172,13 @@ TEST_CASE("direct_conv_pays: direct on the measured layers, im2col elsewhere, fo
     CHECK(detail::direct_conv_pays<float>(wide, conv_pass::forward));
     CHECK_FALSE(detail::direct_conv_pays<float>(wide, conv_pass::data));
     CHECK_FALSE(detail::direct_conv_pays<float>(wide, conv_pass::weight));
-    const auto halo_first = geom(16, 256, 64, 5, {.stride = {1, 1}, .padding = {2, 2}}); // 400 rows
+    // stride 1 with 400 rows: im2col; strided with 512 rows (DCGAN discriminator 96, 32 -> 64):
+    // the forward goes direct, the data gradient (576 pixels, 4 % padding) stays on im2col
+    const auto halo_first = geom(16, 256, 64, 5, {.stride = {1, 1}, .padding = {2, 2}});
     CHECK_FALSE(detail::direct_conv_pays<float>(halo_first, conv_pass::forward));
+    const auto strided = geom(32, 64, 48, 4, dc);
+    CHECK(detail::direct_conv_pays<float>(strided, conv_pass::forward));
+    CHECK_FALSE(detail::direct_conv_pays<float>(strided, conv_pass::data));
     CHECK(detail::direct_conv_pays<float>(deep, conv_pass::forward));
     CHECK_FALSE(detail::direct_conv_pays<float>(deep, conv_pass::weight)); // 128 input channels
   } else {

@@ -491,8 +491,10 @@ inline double direct_tap_share(const conv_geom& g) {
 
 /// The bytes of an im2col block of 256 columns above which the forward goes direct: such a block
 /// no longer fits in L2 between im2col and its product (the HALO layers, 6400 rows, and the 128
-/// -> 256 and 256 -> 512 layers of the 96 x 96 DCGAN discriminator measured 5-15 % faster
-/// direct).
+/// -> 256 and 256 -> 512 layers of a 96 x 96 DCGAN discriminator measured 5-15 % faster
+/// direct). A strided forward goes direct at any size: every strided layer timed (DCGAN,
+/// video and HALO, 15 of them) was faster direct, while im2col won the large stride-1 layers
+/// with few rows (16 -> 256 on 64 x 64, 5 x 5: 66.5 against 85 ms; 64 -> 64 on 32 x 32, 3 x 3).
 inline constexpr index_t direct_im2col_block_bytes = index_t{1} << 20;
 
 /// The three products of a convolution.
@@ -503,8 +505,8 @@ enum class conv_pass { forward, data, weight };
 /// the direct kernels win when both channel counts fill the tile's vectors and either padding
 /// is at least 10 % of im2col's taps or the output has < 256 pixels per sample (where im2col's
 /// products are short); the weight gradient's tile also needs cx < 128 (from 128 input channels on
-/// Eigen's product over im2col's columns measured faster); the forward also goes direct when
-/// im2col's rows are many (direct_im2col_block_bytes).
+/// Eigen's product over im2col's columns measured faster); the forward also goes direct when it
+/// is strided or im2col's rows are many (direct_im2col_block_bytes).
 template <class T>
 bool direct_conv_pays(const conv_geom& g, conv_pass pass) {
   for (int i = 0; i < 3; ++i)
@@ -520,7 +522,8 @@ bool direct_conv_pays(const conv_geom& g, conv_pass pass) {
   if (!simd_avx2_fma_available() || g.cx < direct_block<T> || g.cy < direct_block<T>) return false;
   if (pass == conv_pass::weight && g.cx >= 128) return false;
   if (pass == conv_pass::forward &&
-      g.col_rows() * 256 * static_cast<index_t>(sizeof(T)) > direct_im2col_block_bytes)
+      (g.s[0] > 1 || g.s[1] > 1 || g.s[2] > 1 ||
+       g.col_rows() * 256 * static_cast<index_t>(sizeof(T)) > direct_im2col_block_bytes))
     return true;
   return g.y_pixels() < 256 || direct_tap_share(g) <= 0.9;
 }
