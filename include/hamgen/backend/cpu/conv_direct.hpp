@@ -348,10 +348,12 @@ void direct_gather(const conv_geom& g, const tap_classes& tc, const T* a, index_
       for (index_t ob = 0; ob < blocks; ++ob) {
         const index_t width = std::min(VB, co - ob * VB);
         const T* t = tile + ob * tiles;
+        // channel by channel: a run's pixels are mostly neighbours, so each channel's writes
+        // share cache lines
         for (auto r = first; r != last; ++r, t += direct_rows * VB)
-          for (int p = 0; p < r->n; ++p) {
-            T* o = out + r->out[static_cast<std::size_t>(p)] + ob * VB * out_pixels;
-            for (index_t v = 0; v < width; ++v) o[v * out_pixels] = t[p * VB + v];
+          for (index_t v = 0; v < width; ++v) {
+            T* o = out + (ob * VB + v) * out_pixels;
+            for (int p = 0; p < r->n; ++p) o[r->out[static_cast<std::size_t>(p)]] = t[p * VB + v];
           }
       }
       r0 = r1;
@@ -367,8 +369,11 @@ void direct_conv_fwd(const conv_geom& g, const T* x, const T* w, T* y) {
   const index_t R = g.col_rows(), blocks = (g.cy + VB - 1) / VB;
   T* a = scratch_buffer<T, direct_pack_tag>(static_cast<std::size_t>(blocks * R * VB));
   std::fill(a, a + blocks * R * VB, T(0));
-  for (index_t o = 0; o < g.cy; ++o) // a[o / VB][c][tap][o % VB] = w[o][c][tap]
-    for (index_t r = 0; r < R; ++r) a[((o / VB) * R + r) * VB + o % VB] = w[o * R + r];
+  for (index_t ob = 0; ob < blocks; ++ob) { // a[ob][c][tap][v] = w[ob VB + v][c][tap], written in order
+    const index_t width = std::min(VB, g.cy - ob * VB);
+    for (index_t r = 0; r < R; ++r)
+      for (index_t v = 0; v < width; ++v) a[(ob * R + r) * VB + v] = w[(ob * VB + v) * R + r];
+  }
   direct_gather(g, make_tap_classes(g, false, VB), a, g.cx, g.cy, x, g.x_pixels(), y, g.y_pixels());
   release_scratch<T, direct_pack_tag>();
 }
