@@ -66,7 +66,7 @@ TEST_CASE("direct conv kernels on full register tiles and channel remainders mat
       cpu::conv_shape<1>{.batch = 3, .in_channels = 17, .out_channels = 16, .input = {20}, .kernel = {3}},
       cpu::conv_options<1>{.padding = {4}, .dilation = {2}, .causal = true}, 143);
   // a source above direct_blocked_source_bytes per sample (in double: 64 x 48 x 44 x 8 bytes,
-  // for x and for dy): channels in blocks of 28 (a whole number of passes), 28, 28 and 8
+  // for x and for dy): channels in blocks of one 28-channel pass each, 28, 28 and 8
   check_against_naive<2>(
       S2{.batch = 2, .in_channels = 64, .out_channels = 64, .input = {48, 44}, .kernel = {3, 3}},
       O2{.padding = {1, 1}}, 144);
@@ -167,8 +167,7 @@ TEST_CASE("direct_conv_pays: direct on the measured layers, im2col elsewhere, fo
       CHECK(detail::direct_conv_pays<float>(mid, p));
       CHECK_FALSE(detail::direct_conv_pays<float>(first, p));
     }
-    // the HALO layer: im2col for both gradients; the forward goes direct, its im2col block of
-    // 256 columns (6400 rows) being larger than L2
+    // the HALO layer: im2col for both gradients; the forward (strided, 6400 rows) goes direct
     CHECK(detail::direct_conv_pays<float>(wide, conv_pass::forward));
     CHECK_FALSE(detail::direct_conv_pays<float>(wide, conv_pass::data));
     CHECK_FALSE(detail::direct_conv_pays<float>(wide, conv_pass::weight));
@@ -179,6 +178,11 @@ TEST_CASE("direct_conv_pays: direct on the measured layers, im2col elsewhere, fo
     const auto strided = geom(32, 64, 48, 4, dc);
     CHECK(detail::direct_conv_pays<float>(strided, conv_pass::forward));
     CHECK_FALSE(detail::direct_conv_pays<float>(strided, conv_pass::data));
+    // stride 1 with 1600 rows: im2col's block of 256 columns (1.6 MiB) outgrows L2, the forward
+    // goes direct; its data gradient (1024 pixels, 7 % padding) stays on im2col
+    const auto deep_s1 = geom(64, 64, 32, 5, {.stride = {1, 1}, .padding = {2, 2}});
+    CHECK(detail::direct_conv_pays<float>(deep_s1, conv_pass::forward));
+    CHECK_FALSE(detail::direct_conv_pays<float>(deep_s1, conv_pass::data));
     CHECK(detail::direct_conv_pays<float>(deep, conv_pass::forward));
     CHECK_FALSE(detail::direct_conv_pays<float>(deep, conv_pass::weight)); // 128 input channels
   } else {
