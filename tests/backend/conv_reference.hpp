@@ -148,6 +148,18 @@ index_t prod(const std::array<index_t, D>& a) {
   return r;
 }
 
+// Element counts of x, w and y for shape sh with output spatial sizes out (for a transposed
+// convolution: its input x, its weight and its output y).
+struct conv_sizes {
+  std::size_t x, w, y;
+};
+template <std::size_t D>
+conv_sizes buffer_sizes(const cpu::conv_shape<D>& sh, const std::array<index_t, D>& out) {
+  return {static_cast<std::size_t>(sh.batch * sh.in_channels * prod(sh.input)),
+          static_cast<std::size_t>(sh.out_channels * sh.in_channels * prod(sh.kernel)),
+          static_cast<std::size_t>(sh.batch * sh.out_channels * prod(out))};
+}
+
 // Checks conv_forward against the naive loop (double and float) and every backward against
 // central finite differences of <y, G>.
 template <std::size_t D>
@@ -155,9 +167,7 @@ void check_conv(const cpu::conv_shape<D>& sh, const cpu::conv_options<D>& o, uns
   const auto g = naive_conv_geom(sh, o);
   const auto osz = cpu::conv_output_size(sh, o);
   for (std::size_t i = 0; i < D; ++i) REQUIRE(osz[i] == g.out[3 - D + i]);
-  const auto nx = static_cast<std::size_t>(sh.batch * sh.in_channels * prod(sh.input));
-  const auto nw = static_cast<std::size_t>(sh.out_channels * sh.in_channels * prod(sh.kernel));
-  const auto ny = static_cast<std::size_t>(sh.batch * sh.out_channels * prod(osz));
+  const auto [nx, nw, ny] = buffer_sizes(sh, osz);
   const auto x = random_vector(nx, seed), w = random_vector(nw, seed + 1),
              b = random_vector(sh.out_channels, seed + 2);
   const auto G = random_vector(ny, seed + 3);
@@ -204,9 +214,7 @@ template <std::size_t D>
 void check_conv_transpose(const cpu::conv_shape<D>& sh, const cpu::conv_transpose_options<D>& o,
                           unsigned seed) {
   const auto osz = cpu::conv_transpose_output_size(sh, o);
-  const auto nx = static_cast<std::size_t>(sh.batch * sh.in_channels * prod(sh.input));
-  const auto nw = static_cast<std::size_t>(sh.out_channels * sh.in_channels * prod(sh.kernel));
-  const auto ny = static_cast<std::size_t>(sh.batch * sh.out_channels * prod(osz));
+  const auto [nx, nw, ny] = buffer_sizes(sh, osz);
   const auto x = random_vector(nx, seed), w = random_vector(nw, seed + 1),
              b = random_vector(sh.out_channels, seed + 2);
   const auto G = random_vector(ny, seed + 3);
@@ -253,9 +261,7 @@ template <std::size_t D>
 void check_against_naive(const cpu::conv_shape<D>& sh, const cpu::conv_options<D>& o, unsigned seed) {
   const auto g = naive_conv_geom(sh, o);
   const auto osz = cpu::conv_output_size(sh, o);
-  const auto nx = static_cast<std::size_t>(sh.batch * sh.in_channels * prod(sh.input));
-  const auto nw = static_cast<std::size_t>(sh.out_channels * sh.in_channels * prod(sh.kernel));
-  const auto ny = static_cast<std::size_t>(sh.batch * sh.out_channels * prod(osz));
+  const auto [nx, nw, ny] = buffer_sizes(sh, osz);
   const auto x = random_vector(nx, seed), w = random_vector(nw, seed + 1), G = random_vector(ny, seed + 2);
   std::vector<double> y(ny, -7.0), dx(nx, 3.0), dw(nw, 3.0), dx_ref, dw_ref;
   cpu::conv_forward(sh, o, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());

@@ -421,29 +421,29 @@ index_t weight_slab_channels(const conv_geom& g) {
 /// How one batch chunk of `samples` samples is lowered: samples per GEMM (group_size, with the
 /// chunk's share of the weight budget), output rows (od, oh) in all and per im2col block, and the
 /// calling thread's column workspace and, when samples are grouped, its (cy, grp * pixels) gather
-/// buffer. slab_channels > 0: a single sample is lowered in slabs of that many input channels
-/// over blocks of ~weight_slab_pixels (the weight gradient's slabs).
+/// buffer; `slab` input channels per lowering of a single sample: all of them, or with
+/// weight_slabs (the weight gradient) and one sample per product, weight_slab_channels over
+/// blocks of ~weight_slab_pixels when dW is larger than one slab.
 template <class T>
 struct chunk_plan {
-  index_t grp, rows, rpb;
+  index_t grp, rows, rpb, slab;
   T* col;
   T* tmp;
 };
 template <class T>
 chunk_plan<T> plan_chunk(const conv_geom& g, index_t samples, index_t weight_elements = 0,
-                         index_t slab_channels = 0) {
+                         bool weight_slabs = false) {
   const index_t P = g.y_pixels(), R = g.col_rows();
   const index_t grp = group_size(P, samples, R, weight_elements);
-  const bool slabs = grp == 1 && slab_channels > 0;
+  const index_t slab = grp == 1 && weight_slabs ? weight_slab_channels<T>(g) : g.cx;
   const index_t rows = g.ys[0] * g.ys[1];
-  const index_t rpb = slabs      ? std::clamp<index_t>((weight_slab_pixels + g.ys[2] - 1) / g.ys[2], 1, rows)
-                      : grp == 1 ? rows_per_block(g)
-                                 : rows;
-  const index_t col_rows = slabs ? slab_channels * g.k_volume() : R;
-  T* col =
-      scratch_buffer<T, col_tag>(static_cast<std::size_t>(col_rows * (grp == 1 ? rpb * g.ys[2] : grp * P)));
+  const index_t rpb = slab < g.cx ? std::clamp<index_t>((weight_slab_pixels + g.ys[2] - 1) / g.ys[2], 1, rows)
+                      : grp == 1  ? rows_per_block(g)
+                                  : rows;
+  T* col = scratch_buffer<T, col_tag>(
+      static_cast<std::size_t>(slab * g.k_volume() * (grp == 1 ? rpb * g.ys[2] : grp * P)));
   T* tmp = grp > 1 ? scratch_buffer<T, gather_tag>(static_cast<std::size_t>(g.cy * grp * P)) : nullptr;
-  return {grp, rows, rpb, col, tmp};
+  return {grp, rows, rpb, slab, col, tmp};
 }
 
 /// Copies sample blocks (c, P) of gn samples starting at n0 into / out of a (C, gn*P) matrix.
@@ -490,7 +490,7 @@ void conv_fwd(const conv_geom& g, const T* x, const T* w, const T* bias, T* y) {
   }
   const int chunks = batch_chunks(g.n);
   parallel_for_chunks(g.n, chunks, [&](int, index_t b, index_t e) {
-    const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b, g.cy * R / chunks);
+    const auto [grp, rows, rpb, slab, col, tmp] = plan_chunk<T>(g, e - b, g.cy * R / chunks);
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
       if (gn == 1) { // large output: im2col + GEMM per block of output rows (cache resident)
@@ -534,7 +534,7 @@ void conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
   if (direct_conv_pays<T>(g, conv_pass::data)) return direct_conv_bwd_data(g, dy, w, dx);
   const int chunks = batch_chunks(g.n);
   parallel_for_chunks(g.n, chunks, [&](int, index_t b, index_t e) {
-    const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b, g.cy * R / chunks);
+    const auto [grp, rows, rpb, slab, col, tmp] = plan_chunk<T>(g, e - b, g.cy * R / chunks);
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
       if (ld <= transposed_max_columns) { // col^T (ld x R) = dY^T W, then col = (col^T)^T
@@ -581,31 +581,21 @@ void conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
   T* partial = chunks > 1 ? partial_sums.data() : nullptr;
   parallel_for_chunks(g.n, chunks, [&](int k, index_t b, index_t e) {
     T* DW = k == 0 ? dw : partial + (k - 1) * g.cy * R;
-    const index_t cs = weight_slab_channels<T>(g);
-    const auto [grp, rows, rpb, col, tmp] = plan_chunk<T>(g, e - b, 0, cs < g.cx ? cs : 0);
+    const auto [grp, rows, rpb, slab, col, tmp] = plan_chunk<T>(g, e - b, 0, true);
+    const index_t KV = g.k_volume();
     for (index_t n0 = b; n0 < e; n0 += grp) {
       const index_t gn = std::min(grp, e - n0), ld = gn * P;
-      if (gn == 1 && cs < g.cx) { // slabs of dW, each over blocks of output rows
+      if (gn == 1) { // per slab of input channels (all of them: one), im2col + GEMM per block of
+                     // output rows, accumulating into DW's columns of the slab
         const T* src = im2col_source(g, l, x + n0 * XP);
-        const index_t KV = g.k_volume();
-        for (index_t c0 = 0; c0 < g.cx; c0 += cs) {
-          const index_t c1 = std::min(g.cx, c0 + cs);
+        for (index_t c0 = 0; c0 < g.cx; c0 += slab) {
+          const index_t c1 = std::min(g.cx, c0 + slab);
           for (index_t t0 = 0; t0 < rows; t0 += rpb) {
             const index_t t1 = std::min(rows, t0 + rpb), pc = (t1 - t0) * g.ys[2];
             im2col(g, l, src, col, pc, 0, t0, t1, c0, c1);
             gemm<T>(false, true, g.cy, (c1 - c0) * KV, pc, T(1), dy + n0 * g.cy * P + t0 * g.ys[2], P, col,
                     pc, n0 == b && t0 == 0 ? T(0) : T(1), DW + c0 * KV, R);
           }
-        }
-        continue;
-      }
-      if (gn == 1) { // im2col + GEMM per block of output rows, accumulating into DW
-        const T* src = im2col_source(g, l, x + n0 * XP);
-        for (index_t t0 = 0; t0 < rows; t0 += rpb) {
-          const index_t t1 = std::min(rows, t0 + rpb), pc = (t1 - t0) * g.ys[2];
-          im2col(g, l, src, col, pc, 0, t0, t1);
-          gemm<T>(false, true, g.cy, R, pc, T(1), dy + n0 * g.cy * P + t0 * g.ys[2], P, col, pc,
-                  n0 == b && t0 == 0 ? T(0) : T(1), DW, R);
         }
         continue;
       }

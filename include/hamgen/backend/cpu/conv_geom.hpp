@@ -82,9 +82,11 @@ std::array<index_t, 3> to3(const std::array<index_t, D>& a, index_t fill) {
   return r;
 }
 
+/// Checks what a convolution and a transposed convolution share and returns their geometry's
+/// batch, kernel, stride, padding and dilation (the callers set the channels and spatial sizes).
 template <std::size_t D>
-void check_common(const char* who, const conv_shape<D>& sh, const std::array<index_t, D>& stride,
-                  const std::array<index_t, D>& padding, const std::array<index_t, D>& dilation) {
+conv_geom common_geom(const char* who, const conv_shape<D>& sh, const std::array<index_t, D>& stride,
+                      const std::array<index_t, D>& padding, const std::array<index_t, D>& dilation) {
   HAMGEN_CHECK_SHAPE(sh.batch >= 1 && sh.in_channels >= 1 && sh.out_channels >= 1, who,
                      ": batch and channels must be >= 1, got batch ", sh.batch, ", in_channels ",
                      sh.in_channels, ", out_channels ", sh.out_channels);
@@ -95,20 +97,21 @@ void check_common(const char* who, const conv_shape<D>& sh, const std::array<ind
                  stride[i], ", dilation ", dilation[i], ", padding ", padding[i],
                  " (need stride >= 1, dilation >= 1, padding >= 0)");
   }
+  conv_geom g;
+  g.n = sh.batch;
+  g.k = to3(sh.kernel, 1);
+  g.s = to3(stride, 1);
+  g.p = to3(padding, 0);
+  g.d = to3(dilation, 1);
+  return g;
 }
 
 template <std::size_t D>
 conv_geom make_conv_geom(const conv_shape<D>& sh, const conv_options<D>& o) {
-  check_common("cpu::conv", sh, o.stride, o.padding, o.dilation);
-  conv_geom g;
-  g.n = sh.batch;
+  conv_geom g = common_geom("cpu::conv", sh, o.stride, o.padding, o.dilation);
   g.cx = sh.in_channels;
   g.cy = sh.out_channels;
   g.xs = to3(sh.input, 1);
-  g.k = to3(sh.kernel, 1);
-  g.s = to3(o.stride, 1);
-  g.p = to3(o.padding, 0);
-  g.d = to3(o.dilation, 1);
   for (std::size_t i = 0; i < D; ++i) {
     const index_t pad_total = o.causal ? o.padding[i] : 2 * o.padding[i];
     const index_t span = o.dilation[i] * (sh.kernel[i] - 1) + 1;
@@ -122,16 +125,10 @@ conv_geom make_conv_geom(const conv_shape<D>& sh, const conv_options<D>& o) {
 
 template <std::size_t D>
 conv_geom make_conv_transpose_geom(const conv_shape<D>& sh, const conv_transpose_options<D>& o) {
-  check_common("cpu::conv_transpose", sh, o.stride, o.padding, o.dilation);
-  conv_geom g;
-  g.n = sh.batch;
+  conv_geom g = common_geom("cpu::conv_transpose", sh, o.stride, o.padding, o.dilation);
   g.cx = sh.out_channels; // the transposed conv's output is the X side of the underlying conv
   g.cy = sh.in_channels;
   g.ys = to3(sh.input, 1);
-  g.k = to3(sh.kernel, 1);
-  g.s = to3(o.stride, 1);
-  g.p = to3(o.padding, 0);
-  g.d = to3(o.dilation, 1);
   for (std::size_t i = 0; i < D; ++i) {
     HAMGEN_CHECK(o.output_padding[i] >= 0 &&
                      (o.output_padding[i] < o.stride[i] || o.output_padding[i] < o.dilation[i]),
