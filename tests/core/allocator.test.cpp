@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -114,5 +118,35 @@ TEST_CASE("cpu allocator advises a large buffer's interior MADV_HUGEPAGE", "[cor
   INFO("interior: " << inner << "\nstart: " << outer);
   CHECK(inner.find(" hg") != std::string::npos); // VM_HUGEPAGE set on the interior
   if (first > reinterpret_cast<std::uintptr_t>(p)) CHECK(outer.find(" hg") == std::string::npos);
+}
+#endif
+
+#if defined(__GLIBC__)
+TEST_CASE("cpu allocator serves buffers above glibc's mmap cap from the heap", "[core]") {
+  using A = hamgen::device_allocator<hamgen::cpu_t>;
+  const std::size_t n = (std::size_t(64) << 20) / sizeof(float); // above glibc's 32 MiB cap
+  float* warm = A::allocate<float>(1024 * 1024);                 // the first large buffer sets it
+  A::deallocate(warm, 1024 * 1024);
+  if (!A::heap_reuse()) {
+    WARN("HAMGEN_HEAP_REUSE=0 or the environment sets malloc's mmap threshold: nothing to check");
+    return;
+  }
+  const std::size_t mapped = ::mallinfo2().hblks;
+  std::size_t heap = 0;
+  for (int round = 0; round < 2; ++round) {
+    float* p = A::allocate<float>(n);
+    p[0] = 1.0f;
+    p[n - 1] = 2.0f;
+    CHECK(::mallinfo2().hblks == mapped); // no mmapped chunk was added for it
+    CHECK(p[0] + p[n - 1] == 3.0f);
+    A::deallocate(p, n);
+    // the freed buffer stays in the heap (not trimmed back to the system) ...
+    CHECK(::mallinfo2().arena >= n * sizeof(float));
+    // ... and the second round reuses it: the heap does not grow
+    if (round == 0)
+      heap = ::mallinfo2().arena;
+    else
+      CHECK(::mallinfo2().arena == heap);
+  }
 }
 #endif

@@ -19,6 +19,17 @@
 //             costs 16 page faults instead of 8192 (the fault path measured at ~20 % of a
 //             small-batch MLP training step). The buffer, its size and what malloc accounts for
 //             it are unchanged; HAMGEN_HUGE_PAGES=0 in the environment turns the advice off.
+//             With glibc, the first buffer above cache_max_bytes also raises malloc's mmap and trim
+//             thresholds (mallopt M_MMAP_THRESHOLD, M_TRIM_THRESHOLD) to heap_mmap_threshold_bytes
+//             (1 GiB): glibc otherwise maps
+//             every request above its 32 MiB cap afresh and unmaps it on free, so each training step
+//             page-faults and zeroes its large activations again (the 8 x 256 x 64 x 64 float
+//             tensors of the HALO encoder: ~5 % of its step, docs/benchmarks.md). From the heap,
+//             a freed buffer's pages are reused by the next step. What malloc hands out, and so
+//             a step's peak heap, is unchanged; pages stay resident between steps instead of
+//             being returned (malloc_trim(0) returns free ones). Skipped when the environment
+//             sets the threshold itself (MALLOC_MMAP_THRESHOLD_, or GLIBC_TUNABLES naming
+//             mmap_threshold) or HAMGEN_HEAP_REUSE=0.
 #pragma once
 
 #include <algorithm>
@@ -34,6 +45,9 @@
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#endif
+#if defined(__GLIBC__)
+#include <malloc.h>
 #endif
 
 #include <hamgen/core/device.hpp>
@@ -54,6 +68,31 @@ struct device_allocator<cpu_t> {
   /// Buffers from this size on get the huge-page advice (their aligned interior holds >= 1 page).
   static constexpr std::size_t huge_advice_min_bytes = std::size_t(4) << 20;
   static constexpr std::size_t huge_page_bytes = std::size_t(2) << 20;
+  /// glibc: requests up to this size come from malloc's heap, not from a fresh mmap each, and
+  /// up to this much free memory at the heap's top stays there.
+  static constexpr std::size_t heap_mmap_threshold_bytes = std::size_t(1) << 30;
+
+  /// Whether this process's large buffers are served from the heap: glibc, the mallopt call
+  /// succeeded, and neither the environment (MALLOC_MMAP_THRESHOLD_, GLIBC_TUNABLES with
+  /// mmap_threshold) nor HAMGEN_HEAP_REUSE=0 said otherwise. The first call makes the setting.
+  static bool heap_reuse() noexcept {
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    static const bool on = [] {
+      const char* off = std::getenv("HAMGEN_HEAP_REUSE");
+      if (off != nullptr && std::strcmp(off, "0") == 0) return false;
+      if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr) return false;
+      const char* t = std::getenv("GLIBC_TUNABLES");
+      if (t != nullptr && std::strstr(t, "mmap_threshold") != nullptr) return false;
+      // the trim threshold too: freed buffers at the heap's top would otherwise go back to the
+      // system at once (setting the mmap threshold fixes the trim threshold at 128 KiB)
+      return ::mallopt(M_MMAP_THRESHOLD, static_cast<int>(heap_mmap_threshold_bytes)) == 1 &&
+             ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(heap_mmap_threshold_bytes)) == 1;
+    }();
+    return on;
+#else
+    return false;
+#endif
+  }
 
   /// Whether large buffers are advised MADV_HUGEPAGE: Linux, and HAMGEN_HUGE_PAGES is not "0".
   static bool huge_pages_advised() noexcept {
@@ -93,6 +132,7 @@ struct device_allocator<cpu_t> {
       }
       return static_cast<T*>(::operator new (class_bytes(k), std::align_val_t{alignment}));
     }
+    (void)heap_reuse();
     void* p = ::operator new (bytes, std::align_val_t{alignment});
     if (bytes >= huge_advice_min_bytes) advise_huge_pages(p, bytes);
     return static_cast<T*>(p);
