@@ -11,8 +11,9 @@
 //             cache_max_bytes (4 KiB) are recycled through a per-thread cache of power-of-two size
 //             classes (at most cache_blocks_per_class blocks per class and cache_total_bytes in
 //             all), because an autodiff step creates and frees many small tensors; larger buffers
-//             go straight to the heap (no rounding up, and nothing freed stays counted toward a
-//             training step's peak memory). On Linux, the 2 MiB-aligned interior of a buffer of
+//             go straight to malloc (64 bytes over their size, for the alignment; nothing freed
+//             stays counted toward a training step's peak memory). On Linux, the 2 MiB-aligned interior of a
+//             buffer of
 //             >= huge_advice_min_bytes (4 MiB) is advised MADV_HUGEPAGE, so the kernel backs it
 //             with transparent huge pages where they are enabled ("always" or "madvise" in
 //             /sys/kernel/mm/transparent_hugepage/enabled): a fresh 32 MiB weight gradient then
@@ -132,8 +133,7 @@ struct device_allocator<cpu_t> {
       }
       return static_cast<T*>(::operator new (class_bytes(k), std::align_val_t{alignment}));
     }
-    (void)heap_reuse();
-    void* p = ::operator new (bytes, std::align_val_t{alignment});
+    void* p = allocate_large(bytes);
     if (bytes >= huge_advice_min_bytes) advise_huge_pages(p, bytes);
     return static_cast<T*>(p);
   }
@@ -152,8 +152,10 @@ struct device_allocator<cpu_t> {
         } catch (...) {
         }
       }
+      ::operator delete (static_cast<void*>(p), std::align_val_t{alignment});
+      return;
     }
-    ::operator delete (static_cast<void*>(p), std::align_val_t{alignment});
+    deallocate_large(static_cast<void*>(p));
   }
   /// Returns the calling thread's cached blocks to the heap (e.g. before measuring peak memory).
   static void release_cached() noexcept {
@@ -171,6 +173,24 @@ struct device_allocator<cpu_t> {
   }
 
 private:
+  /// A buffer above the cache's sizes: malloc(bytes + alignment), aligned by hand, with malloc's
+  /// pointer stored just below the aligned one. (An aligned allocation asks glibc for the
+  /// alignment and a minimum chunk on top of its size, so a freed buffer would never be large
+  /// enough for the next request of the same size: each training step would grow the heap.)
+  static void* allocate_large(std::size_t bytes) {
+    (void)heap_reuse();
+    void* raw = std::malloc(bytes + alignment);
+    if (raw == nullptr) throw std::bad_alloc();
+    const auto a = (reinterpret_cast<std::uintptr_t>(raw) + alignment) & ~std::uintptr_t(alignment - 1);
+    void* p = reinterpret_cast<void*>(a);
+    std::memcpy(static_cast<char*>(p) - sizeof(void*), &raw, sizeof(void*));
+    return p;
+  }
+  static void deallocate_large(void* p) noexcept {
+    void* raw = nullptr;
+    std::memcpy(&raw, static_cast<char*>(p) - sizeof(void*), sizeof(void*));
+    std::free(raw);
+  }
   /// Advises the whole huge pages inside the buffer (a hint: failure changes nothing).
   static void advise_huge_pages([[maybe_unused]] void* p, [[maybe_unused]] std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
