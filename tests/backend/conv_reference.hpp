@@ -255,6 +255,12 @@ struct use_algorithm {
   ~use_algorithm() { cpu::set_conv_algorithm(cpu::conv_algorithm::automatic); }
 };
 
+// Lets the direct kernels use the wide (AVX-512) tile or keeps them on the narrow one while alive.
+struct use_wide_tiles {
+  explicit use_wide_tiles(bool on) { cpu::detail::set_direct_wide_tiles(on); }
+  ~use_wide_tiles() { cpu::detail::set_direct_wide_tiles(true); }
+};
+
 // Layers too large for finite differences: the three products against the naive loops, in double
 // (1e-12) and in float (1e-5 against the double reference).
 template <std::size_t D>

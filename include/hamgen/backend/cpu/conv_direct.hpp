@@ -20,10 +20,11 @@
 //             or multiplied (the saving of a direct convolution over im2col, e.g. 18 % of the
 //             multiply-adds of a 4 x 4 x 4, stride 2, padding 1 layer with a 4 x 8 x 8 output).
 //             One register tile computes 6 pixels x 2 vectors of channels (AVX2: 16 float or 8
-//             double channels) from a weight packed channel-minor ([channel block][channel][tap]
-//             [lanes]) and a broadcast source value per pixel, with the tap list as its inner loop
-//             and no im2col buffer. The forward and the data gradient run the same tile (the
-//             data gradient splits each input pixel's taps by its stride phase: a strided
+//             double channels; with AVX-512, where both channel counts fill them, 8 pixels x 2
+//             vectors: 32 float or 16 double channels) from a weight packed channel-minor
+//             ([channel block][channel][tap][lanes]) and a broadcast source value per pixel, with the tap
+//             list as its inner loop and no im2col buffer. The forward and the data gradient run the same
+//             tile (the data gradient splits each input pixel's taps by its stride phase: a strided
 //             transposed convolution is a sum of stride-1 ones); the weight gradient runs it with
 //             the roles of pixels and taps exchanged (6 output channels x 2 vectors of input
 //             channels, summing over the valid pixels of one tap, from a channel-minor copy of X).
@@ -64,19 +65,48 @@ inline conv_algorithm get_conv_algorithm() noexcept { return detail::conv_algori
 
 namespace detail {
 
-/// Channels per register tile: two vectors (AVX2: 16 floats, 8 doubles).
+/// Channels per register tile: two vectors. The narrow tile (AVX2, or the portable loops): 16
+/// floats, 8 doubles; the wide tile (AVX-512): 32 floats, 16 doubles.
 template <class T>
 inline constexpr index_t direct_block = 32 / static_cast<index_t>(sizeof(T)) * 2;
-/// Pixels (forward, data gradient) or output channels (weight gradient) per register tile.
+template <class T>
+inline constexpr index_t direct_wide_block = 64 / static_cast<index_t>(sizeof(T)) * 2;
+/// Pixels (forward, data gradient) or output channels (weight gradient) per register tile: the
+/// narrow tile's 6 x 2 accumulators take 12 of AVX2's 16 registers, the wide tile's 8 x 2 take 16
+/// of AVX-512's 32 (12 rows measured slower: the rows' source pointers no longer fit the
+/// general-purpose registers).
 inline constexpr int direct_rows = 6;
+inline constexpr int direct_wide_rows = 8;
+
+/// The tile of one kernel family: `block` channels x `rows`.
+template <class T, bool Wide>
+struct direct_shape {
+  static constexpr index_t block = Wide ? direct_wide_block<T> : direct_block<T>;
+  static constexpr int rows = Wide ? direct_wide_rows : direct_rows;
+};
+
+inline std::atomic<bool>& direct_wide_setting() noexcept {
+  static std::atomic<bool> on{true};
+  return on;
+}
+/// Lets the direct kernels use the wide tile where the CPU has AVX-512 (default), or keeps them on
+/// the narrow one (tests run both on one machine).
+inline void set_direct_wide_tiles(bool on) noexcept { direct_wide_setting().store(on); }
+
+/// Whether the direct kernels of g run the wide tile: AVX-512F, allowed, and both channel counts
+/// fill its vectors.
+template <class T>
+bool direct_wide(const conv_geom& g) {
+  return direct_wide_setting().load() && simd_avx512_available() && g.cx >= direct_wide_block<T> &&
+         g.cy >= direct_wide_block<T>;
+}
 
 /// out[p][v] (+)= sum_{c in [c0, c1)} sum_{t < taps} a[c a_pitch + ta[t] + v] b[base[p] + c b_pitch + tb[t]]
-/// for p < N, v < direct_block<T>; out is N x direct_block<T>, accumulated into when `accumulate`.
-template <class T, int N>
+/// for p < N, v < VB; out is N x VB, accumulated into when `accumulate`.
+template <class T, int N, index_t VB>
 void direct_tile_portable(const T* a, index_t a_pitch, const T* b, index_t b_pitch, const index_t* base,
                           const index_t* ta, const index_t* tb, index_t taps, index_t c0, index_t c1, T* out,
                           bool accumulate) {
-  constexpr index_t VB = direct_block<T>;
   T acc[N][VB];
   for (int p = 0; p < N; ++p)
     for (index_t v = 0; v < VB; ++v) acc[p][v] = accumulate ? out[p * VB + v] : T(0);
@@ -93,75 +123,76 @@ void direct_tile_portable(const T* a, index_t a_pitch, const T* b, index_t b_pit
 }
 
 #if HAMGEN_X86_SIMD
-template <class T, int N>
-[[gnu::target("avx2,fma")]] void direct_tile_avx2(const T* a, index_t a_pitch, const T* b, index_t b_pitch,
-                                                  const index_t* base, const index_t* ta, const index_t* tb,
-                                                  index_t taps, index_t c0, index_t c1, T* out,
-                                                  bool accumulate) {
-  using V = avx<T>;
-  using vec = typename V::vec;
-  constexpr int L = V::lanes;
-  vec lo[N], hi[N];
-  const T* src[N];
-#pragma GCC unroll 8
-  for (int p = 0; p < N; ++p) {
-    lo[p] = accumulate ? V::load(out + p * 2 * L) : V::zero();
-    hi[p] = accumulate ? V::load(out + p * 2 * L + L) : V::zero();
-    src[p] = b + base[p] + c0 * b_pitch;
+// The vector tile, defined once for each target from this text: a function template cannot take
+// the target of the trait it calls (its trait calls only inline where the caller has that target,
+// which fails to compile without optimisation), so a macro stamps out the two definitions.
+#define HAMGEN_DIRECT_TILE(NAME, TARGET, TRAIT)                                                              \
+  template <class T, int N>                                                                                  \
+  [[gnu::target(TARGET)]] void NAME(const T* a, index_t a_pitch, const T* b, index_t b_pitch,                \
+                                    const index_t* base, const index_t* ta, const index_t* tb, index_t taps, \
+                                    index_t c0, index_t c1, T* out, bool accumulate) {                       \
+    using V = TRAIT<T>;                                                                                      \
+    using vec = typename V::vec;                                                                             \
+    constexpr int L = V::lanes;                                                                              \
+    vec lo[N], hi[N];                                                                                        \
+    const T* src[N];                                                                                         \
+    _Pragma("GCC unroll 8") for (int p = 0; p < N; ++p) {                                                    \
+      lo[p] = accumulate ? V::load(out + p * 2 * L) : V::zero();                                             \
+      hi[p] = accumulate ? V::load(out + p * 2 * L + L) : V::zero();                                         \
+      src[p] = b + base[p] + c0 * b_pitch;                                                                   \
+    }                                                                                                        \
+    const T* w = a + c0 * a_pitch;                                                                           \
+    for (index_t c = c0; c < c1; ++c, w += a_pitch) {                                                        \
+      for (index_t t = 0; t < taps; ++t) {                                                                   \
+        const vec w0 = V::load(w + ta[t]), w1 = V::load(w + ta[t] + L);                                      \
+        const index_t o = tb[t];                                                                             \
+        _Pragma("GCC unroll 8") for (int p = 0; p < N; ++p) {                                                \
+          const vec s = V::bcast(src[p] + o);                                                                \
+          lo[p] = V::fmadd(w0, s, lo[p]);                                                                    \
+          hi[p] = V::fmadd(w1, s, hi[p]);                                                                    \
+        }                                                                                                    \
+      }                                                                                                      \
+      _Pragma("GCC unroll 8") for (int p = 0; p < N; ++p) src[p] += b_pitch;                                 \
+    }                                                                                                        \
+    _Pragma("GCC unroll 8") for (int p = 0; p < N; ++p) {                                                    \
+      V::store(out + p * 2 * L, lo[p]);                                                                      \
+      V::store(out + p * 2 * L + L, hi[p]);                                                                  \
+    }                                                                                                        \
   }
-  const T* w = a + c0 * a_pitch;
-  for (index_t c = c0; c < c1; ++c, w += a_pitch) {
-    for (index_t t = 0; t < taps; ++t) {
-      const vec w0 = V::load(w + ta[t]), w1 = V::load(w + ta[t] + L);
-      const index_t o = tb[t];
-#pragma GCC unroll 8
-      for (int p = 0; p < N; ++p) {
-        const vec s = V::bcast(src[p] + o);
-        lo[p] = V::fmadd(w0, s, lo[p]);
-        hi[p] = V::fmadd(w1, s, hi[p]);
-      }
-    }
-#pragma GCC unroll 8
-    for (int p = 0; p < N; ++p) src[p] += b_pitch;
-  }
-#pragma GCC unroll 8
-  for (int p = 0; p < N; ++p) {
-    V::store(out + p * 2 * L, lo[p]);
-    V::store(out + p * 2 * L + L, hi[p]);
-  }
-}
+HAMGEN_DIRECT_TILE(direct_tile_avx2, "avx2,fma", avx)
+HAMGEN_DIRECT_TILE(direct_tile_avx512, "avx512f", avx512)
+#undef HAMGEN_DIRECT_TILE
 #endif
 
-template <class T, int N>
+/// One tile of N rows: the wide (AVX-512) or narrow (AVX2) vector tile, the portable loops when
+/// the CPU lacks that instruction set.
+template <class T, int N, bool Wide>
 void direct_tile_n(const T* a, index_t a_pitch, const T* b, index_t b_pitch, const index_t* base,
                    const index_t* ta, const index_t* tb, index_t taps, index_t c0, index_t c1, T* out,
                    bool accumulate) {
 #if HAMGEN_X86_SIMD
-  if (simd_avx2_fma_available())
-    return direct_tile_avx2<T, N>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
+  if constexpr (Wide) {
+    if (simd_avx512_available())
+      return direct_tile_avx512<T, N>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
+  } else {
+    if (simd_avx2_fma_available())
+      return direct_tile_avx2<T, N>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
+  }
 #endif
-  direct_tile_portable<T, N>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
+  direct_tile_portable<T, N, direct_shape<T, Wide>::block>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1,
+                                                           out, accumulate);
 }
 
-/// direct_tile_n for n = 1 .. direct_rows rows.
-template <class T>
+/// direct_tile_n for n = 1 .. M rows.
+template <class T, bool Wide, int M = direct_shape<T, Wide>::rows>
 void direct_tile(int n, const T* a, index_t a_pitch, const T* b, index_t b_pitch, const index_t* base,
                  const index_t* ta, const index_t* tb, index_t taps, index_t c0, index_t c1, T* out,
                  bool accumulate) {
-  switch (n) {
-  case 6:
-    return direct_tile_n<T, 6>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
-  case 5:
-    return direct_tile_n<T, 5>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
-  case 4:
-    return direct_tile_n<T, 4>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
-  case 3:
-    return direct_tile_n<T, 3>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
-  case 2:
-    return direct_tile_n<T, 2>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
-  default:
-    return direct_tile_n<T, 1>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
-  }
+  if constexpr (M > 1)
+    if (n < M)
+      return direct_tile<T, Wide, M - 1>(n, a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out,
+                                         accumulate);
+  direct_tile_n<T, M, Wide>(a, a_pitch, b, b_pitch, base, ta, tb, taps, c0, c1, out, accumulate);
 }
 
 /// The valid taps of one coordinate along one dim: a bit mask over the kernel offsets k, and the
@@ -263,11 +294,11 @@ inline tap_classes make_tap_classes(const conv_geom& g, bool data_gradient, inde
   return tc;
 }
 
-/// Up to direct_rows pixels of one class: their source base offsets and output offsets.
+/// Up to a tile's rows of pixels of one class: their source base offsets and output offsets.
 struct direct_run {
   int cls = 0, n = 0;
   index_t sample = 0; // of its first pixel
-  std::array<index_t, direct_rows> src{}, out{};
+  std::array<index_t, std::max(direct_rows, direct_wide_rows)> src{}, out{};
 };
 
 struct direct_pack_tag {};
@@ -279,10 +310,11 @@ struct direct_out_tag {};
 
 /// The shared driver of the forward and the data gradient: out (n, co, out_pixels) from the
 /// source (n, ci, src_pixels) and the packed weight a ([co block][ci][k volume][VB]).
-template <class T>
+template <class T, bool Wide>
 void direct_gather(const conv_geom& g, const tap_classes& tc, const T* a, index_t ci, index_t co,
                    const T* src, index_t src_pixels, T* out, index_t out_pixels) {
-  constexpr index_t VB = direct_block<T>;
+  constexpr index_t VB = direct_shape<T, Wide>::block;
+  constexpr int rows = direct_shape<T, Wide>::rows;
   const index_t KV = g.k_volume(), blocks = (co + VB - 1) / VB, a_pitch = KV * VB;
   // channels per pass over the runs: about 16 KiB of packed weight (L1)
   const index_t cstep =
@@ -303,7 +335,7 @@ void direct_gather(const conv_geom& g, const tap_classes& tc, const T* a, index_
           if (r.n == 0) r.sample = n;
           r.src[static_cast<std::size_t>(r.n)] = n * ci * src_pixels + cl.src[p];
           r.out[static_cast<std::size_t>(r.n)] = n * co * out_pixels + cl.pix[p];
-          if (++r.n == direct_rows) {
+          if (++r.n == rows) {
             runs.push_back(r);
             r.n = 0;
           }
@@ -328,7 +360,7 @@ void direct_gather(const conv_geom& g, const tap_classes& tc, const T* a, index_
       while (r1 < runs.size() && runs[r1].sample == runs[r1 - 1].sample) ++r1;
       const auto first = runs.begin() + static_cast<std::ptrdiff_t>(r0),
                  last = runs.begin() + static_cast<std::ptrdiff_t>(r1);
-      const index_t tiles = static_cast<index_t>(r1 - r0) * direct_rows * VB; // per output block
+      const index_t tiles = static_cast<index_t>(r1 - r0) * rows * VB; // per output block
       T* tile = scratch_buffer<T, direct_out_tag>(static_cast<std::size_t>(blocks * tiles)); // grow-only
       for (index_t k0 = 0; k0 < ci; k0 += kstep)
         for (index_t ob = 0; ob < blocks; ++ob) {
@@ -337,11 +369,11 @@ void direct_gather(const conv_geom& g, const tap_classes& tc, const T* a, index_
           for (index_t c0 = k0; c0 < k1; c0 += cstep) {
             const index_t c1 = std::min(k1, c0 + cstep);
             T* t = tile + ob * tiles;
-            for (auto r = first; r != last; ++r, t += direct_rows * VB) {
+            for (auto r = first; r != last; ++r, t += rows * VB) {
               const auto& cl = tc.classes[static_cast<std::size_t>(r->cls)];
               // a class without valid taps (inputs no output reads) gets zeros from its first pass
-              direct_tile<T>(r->n, ab, a_pitch, src, src_pixels, r->src.data(), cl.ta.data(), cl.tb.data(),
-                             static_cast<index_t>(cl.ta.size()), c0, c1, t, c0 > 0);
+              direct_tile<T, Wide>(r->n, ab, a_pitch, src, src_pixels, r->src.data(), cl.ta.data(),
+                                   cl.tb.data(), static_cast<index_t>(cl.ta.size()), c0, c1, t, c0 > 0);
             }
           }
         }
@@ -350,7 +382,7 @@ void direct_gather(const conv_geom& g, const tap_classes& tc, const T* a, index_
         const T* t = tile + ob * tiles;
         // channel by channel: a run's pixels are mostly neighbours, so each channel's writes
         // share cache lines
-        for (auto r = first; r != last; ++r, t += direct_rows * VB)
+        for (auto r = first; r != last; ++r, t += rows * VB)
           for (index_t v = 0; v < width; ++v) {
             T* o = out + (ob * VB + v) * out_pixels;
             for (int p = 0; p < r->n; ++p) o[r->out[static_cast<std::size_t>(p)]] = t[p * VB + v];
@@ -362,26 +394,37 @@ void direct_gather(const conv_geom& g, const tap_classes& tc, const T* a, index_
   });
 }
 
-/// y = K_w x: X (n, cx, xs) -> Y (n, cy, ys).
-template <class T>
-void direct_conv_fwd(const conv_geom& g, const T* x, const T* w, T* y) {
-  constexpr index_t VB = direct_block<T>;
+template <class T, bool Wide>
+void direct_conv_fwd_with(const conv_geom& g, const T* x, const T* w, T* y) {
+  constexpr index_t VB = direct_shape<T, Wide>::block;
   const index_t R = g.col_rows(), blocks = (g.cy + VB - 1) / VB;
   T* a = scratch_buffer<T, direct_pack_tag>(static_cast<std::size_t>(blocks * R * VB));
   std::fill(a, a + blocks * R * VB, T(0));
-  for (index_t ob = 0; ob < blocks; ++ob) { // a[ob][c][tap][v] = w[ob VB + v][c][tap], written in order
+  for (index_t ob = 0; ob < blocks; ++ob) { // a[ob][c][tap][v] = w[ob VB + v][c][tap]
     const index_t width = std::min(VB, g.cy - ob * VB);
-    for (index_t r = 0; r < R; ++r)
-      for (index_t v = 0; v < width; ++v) a[(ob * R + r) * VB + v] = w[(ob * VB + v) * R + r];
+    // in blocks of 64 rows, which stay in L1 between the rows' reads and the columns' writes (the
+    // VB weight rows, R apart, often fall in one cache set: the transpose of a 128 -> 256, 4 x 4 x 4
+    // weight measured half of its forward's time unblocked)
+    for (index_t r0 = 0; r0 < R; r0 += 64)
+      for (index_t v = 0; v < width; ++v) {
+        const T* wv = w + (ob * VB + v) * R;
+        for (index_t r = r0; r < std::min(R, r0 + 64); ++r) a[(ob * R + r) * VB + v] = wv[r];
+      }
   }
-  direct_gather(g, make_tap_classes(g, false, VB), a, g.cx, g.cy, x, g.x_pixels(), y, g.y_pixels());
+  direct_gather<T, Wide>(g, make_tap_classes(g, false, VB), a, g.cx, g.cy, x, g.x_pixels(), y, g.y_pixels());
   release_scratch<T, direct_pack_tag>();
 }
 
-/// dx = K_w^T dy: Y (n, cy, ys) -> X (n, cx, xs).
+/// y = K_w x: X (n, cx, xs) -> Y (n, cy, ys).
 template <class T>
-void direct_conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
-  constexpr index_t VB = direct_block<T>;
+void direct_conv_fwd(const conv_geom& g, const T* x, const T* w, T* y) {
+  if (direct_wide<T>(g)) return direct_conv_fwd_with<T, true>(g, x, w, y);
+  direct_conv_fwd_with<T, false>(g, x, w, y);
+}
+
+template <class T, bool Wide>
+void direct_conv_bwd_data_with(const conv_geom& g, const T* dy, const T* w, T* dx) {
+  constexpr index_t VB = direct_shape<T, Wide>::block;
   const index_t KV = g.k_volume(), blocks = (g.cx + VB - 1) / VB;
   const std::size_t size = static_cast<std::size_t>(blocks * g.cy * KV * VB);
   T* a = scratch_buffer<T, direct_pack_tag>(size);
@@ -390,19 +433,26 @@ void direct_conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
     for (index_t c = 0; c < g.cx; ++c)
       for (index_t t = 0; t < KV; ++t)
         a[(((c / VB) * g.cy + o) * KV + t) * VB + c % VB] = w[(o * g.cx + c) * KV + t];
-  direct_gather(g, make_tap_classes(g, true, VB), a, g.cy, g.cx, dy, g.y_pixels(), dx, g.x_pixels());
+  direct_gather<T, Wide>(g, make_tap_classes(g, true, VB), a, g.cy, g.cx, dy, g.y_pixels(), dx, g.x_pixels());
   release_scratch<T, direct_pack_tag>();
+}
+
+/// dx = K_w^T dy: Y (n, cy, ys) -> X (n, cx, xs).
+template <class T>
+void direct_conv_bwd_data(const conv_geom& g, const T* dy, const T* w, T* dx) {
+  if (direct_wide<T>(g)) return direct_conv_bwd_data_with<T, true>(g, dy, w, dx);
+  direct_conv_bwd_data_with<T, false>(g, dy, w, dx);
 }
 
 struct direct_xt_tag {};
 
-/// dw = sum_n dy_n col(x_n)^T: (cy, cx * k).
-template <class T>
-void direct_conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
-  constexpr index_t VB = direct_block<T>;
+template <class T, bool Wide>
+void direct_conv_bwd_weight_with(const conv_geom& g, const T* x, const T* dy, T* dw) {
+  constexpr index_t VB = direct_shape<T, Wide>::block;
+  constexpr int tile_rows = direct_shape<T, Wide>::rows;
   const index_t KV = g.k_volume(), P = g.y_pixels(), XPIX = g.x_pixels(), R = g.col_rows();
   const index_t CB = (g.cx + VB - 1) / VB, CP = CB * VB;
-  const index_t orun = (g.cy + direct_rows - 1) / direct_rows;
+  const index_t orun = (g.cy + tile_rows - 1) / tile_rows;
   // per tap: the output pixels whose source lies inside X, and that source position
   std::vector<std::vector<index_t>> tap_a(static_cast<std::size_t>(KV)), tap_b(static_cast<std::size_t>(KV));
   for (index_t k0 = 0; k0 < g.k[0]; ++k0)
@@ -425,7 +475,7 @@ void direct_conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) 
         }
       }
   const int chunks = parallel_chunks(g.n);
-  const std::size_t tile_size = static_cast<std::size_t>(KV * CB * orun * direct_rows * VB);
+  const std::size_t tile_size = static_cast<std::size_t>(KV * CB * orun * tile_rows * VB);
   std::vector<T> partial_sums(
       chunks > 1 ? static_cast<std::size_t>(chunks - 1) * static_cast<std::size_t>(g.cy * R) : 0);
   parallel_for_chunks(g.n, chunks, [&](int chunk, index_t nb, index_t ne) {
@@ -448,12 +498,12 @@ void direct_conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) 
         const auto& ta = tap_a[static_cast<std::size_t>(tap)];
         const auto& tb = tap_b[static_cast<std::size_t>(tap)];
         for (index_t cb = 0; cb < CB; ++cb)
-          for (index_t o0 = 0; o0 < g.cy; o0 += direct_rows, t += direct_rows * VB) {
-            const int rows = static_cast<int>(std::min<index_t>(direct_rows, g.cy - o0));
-            std::array<index_t, direct_rows> base{};
+          for (index_t o0 = 0; o0 < g.cy; o0 += tile_rows, t += tile_rows * VB) {
+            const int rows = static_cast<int>(std::min<index_t>(tile_rows, g.cy - o0));
+            std::array<index_t, tile_rows> base{};
             for (int r = 0; r < rows; ++r) base[static_cast<std::size_t>(r)] = (n0 * g.cy + o0 + r) * P;
-            direct_tile<T>(rows, xt + cb * VB, XPIX * CP, dy, g.cy * P, base.data(), ta.data(), tb.data(),
-                           static_cast<index_t>(ta.size()), 0, gn, t, n0 > nb);
+            direct_tile<T, Wide>(rows, xt + cb * VB, XPIX * CP, dy, g.cy * P, base.data(), ta.data(),
+                                 tb.data(), static_cast<index_t>(ta.size()), 0, gn, t, n0 > nb);
           }
       }
     }
@@ -463,9 +513,8 @@ void direct_conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) 
     const T* t = tile;
     for (index_t tap = 0; tap < KV; ++tap)
       for (index_t cb = 0; cb < CB; ++cb)
-        for (index_t o0 = 0; o0 < g.cy; o0 += direct_rows, t += direct_rows * VB) {
-          const index_t rows = std::min<index_t>(direct_rows, g.cy - o0),
-                        width = std::min(VB, g.cx - cb * VB);
+        for (index_t o0 = 0; o0 < g.cy; o0 += tile_rows, t += tile_rows * VB) {
+          const index_t rows = std::min<index_t>(tile_rows, g.cy - o0), width = std::min(VB, g.cx - cb * VB);
           for (index_t r = 0; r < rows; ++r)
             for (index_t v = 0; v < width; ++v)
               DW[((o0 + r) * g.cx + cb * VB + v) * KV + tap] = t[r * VB + v];
@@ -476,6 +525,13 @@ void direct_conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) 
     const T* p = partial_sums.data() + static_cast<std::size_t>(k - 1) * static_cast<std::size_t>(g.cy * R);
     for (index_t i = 0; i < g.cy * R; ++i) dw[i] += p[i];
   }
+}
+
+/// dw = sum_n dy_n col(x_n)^T: (cy, cx * k).
+template <class T>
+void direct_conv_bwd_weight(const conv_geom& g, const T* x, const T* dy, T* dw) {
+  if (direct_wide<T>(g)) return direct_conv_bwd_weight_with<T, true>(g, x, dy, dw);
+  direct_conv_bwd_weight_with<T, false>(g, x, dy, dw);
 }
 
 /// The share of im2col's multiply-adds that a direct kernel does: (pixel, tap) pairs whose tap
@@ -507,11 +563,14 @@ enum class conv_pass { forward, data, weight };
 
 /// Whether the direct kernel of `pass` is expected to beat im2col for g (unless forced by
 /// set_conv_algorithm). Measured on the DCGAN, video and HALO layers (docs/benchmarks.md):
-/// the direct kernels win when both channel counts fill the tile's vectors and either padding
-/// is at least 10 % of im2col's taps or the output has < 256 pixels per sample (where im2col's
-/// products are short); the weight gradient's tile also needs cx < 128 (from 128 input channels on
-/// Eigen's product over im2col's columns measured faster); the forward also goes direct when it
-/// is strided or im2col's rows are many (direct_im2col_block_bytes).
+/// the direct kernels win when both channel counts fill the narrow tile's vectors and either
+/// padding is at least 10 % of im2col's taps or the output has < 256 pixels per sample (where
+/// im2col's products are short); the weight gradient's tile also needs cx < 128 (from 128 input
+/// channels on, Eigen's product over im2col's columns measured faster than the narrow tile); the
+/// forward also goes direct when it is strided or im2col's rows are many
+/// (direct_im2col_block_bytes). The wide (AVX-512) tile wins every strided product, and the
+/// weight gradient from 128 input channels on while the output has <= 256 pixels per sample
+/// (the 32 x 32 HALO layer: 67 against 71 ms; the 64 x 64 one, 1024 pixels: 298 against 273).
 template <class T>
 bool direct_conv_pays(const conv_geom& g, conv_pass pass) {
   for (int i = 0; i < 3; ++i)
@@ -525,11 +584,12 @@ bool direct_conv_pays(const conv_geom& g, conv_pass pass) {
     break;
   }
   if (!simd_avx2_fma_available() || g.cx < direct_block<T> || g.cy < direct_block<T>) return false;
-  if (pass == conv_pass::weight && g.cx >= 128) return false;
+  const bool wide = direct_wide<T>(g), strided = g.s[0] > 1 || g.s[1] > 1 || g.s[2] > 1;
+  if (pass == conv_pass::weight && g.cx >= 128 && !(wide && g.y_pixels() <= 256)) return false;
   if (pass == conv_pass::forward &&
-      (g.s[0] > 1 || g.s[1] > 1 || g.s[2] > 1 ||
-       g.col_rows() * 256 * static_cast<index_t>(sizeof(T)) > direct_im2col_block_bytes))
+      (strided || g.col_rows() * 256 * static_cast<index_t>(sizeof(T)) > direct_im2col_block_bytes))
     return true;
+  if (wide && strided) return true;
   return g.y_pixels() < 256 || direct_tap_share(g) <= 0.9;
 }
 

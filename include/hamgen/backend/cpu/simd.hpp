@@ -4,11 +4,14 @@
 //             small_gemm.hpp): detail::avx<T> for T = float (8 lanes) and double (4 lanes) with
 //             loads, masked loads/stores, broadcasts, fused multiply-adds, the ReLU / gate blends,
 //             horizontal sums and lanes x lanes block transposes, and the one run-time check of whether this
-//             CPU has AVX2 and FMA.
+//             CPU has AVX2 and FMA; detail::avx512<T> (16 float / 8 double lanes: loads, stores,
+//             broadcasts, fused multiply-adds) for the direct convolution's wide tile, with its
+//             own check (AVX-512F).
 // Requires:   HAMGEN_X86_SIMD (default: 1 on x86 with GCC or Clang; define it 0 before including to
-//             compile the portable paths only). The traits are compiled for AVX2+FMA through function
-//             target attributes, so they may only be called from functions with the same target,
-//             after simd_avx2_fma_available() returned true.
+//             compile the portable paths only). The traits are compiled for AVX2+FMA (avx512<T>:
+//             AVX-512F) through function target attributes, so they may only be called from
+//             functions with the same target, after simd_avx2_fma_available() (or
+//             simd_avx512_available()) returned true.
 // Ensures:    binaries built for baseline x86-64 still use the AVX2 kernels where the CPU has them.
 #pragma once
 
@@ -31,6 +34,16 @@ namespace hamgen::backend::cpu {
 inline bool simd_avx2_fma_available() noexcept {
 #if HAMGEN_X86_SIMD
   static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+#else
+  return false;
+#endif
+}
+
+/// Whether this CPU runs the AVX-512F kernels (always false when HAMGEN_X86_SIMD is 0).
+inline bool simd_avx512_available() noexcept {
+#if HAMGEN_X86_SIMD
+  static const bool ok = __builtin_cpu_supports("avx512f");
   return ok;
 #else
   return false;
@@ -150,6 +163,33 @@ struct avx<double> {
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
   }
+};
+
+#define HAMGEN_SIMD512_FN [[gnu::target("avx512f"), gnu::always_inline]] inline
+
+template <class T>
+struct avx512;
+
+template <>
+struct avx512<float> {
+  using vec = __m512;
+  static constexpr int lanes = 16;
+  HAMGEN_SIMD512_FN static vec zero() { return _mm512_setzero_ps(); }
+  HAMGEN_SIMD512_FN static vec load(const float* p) { return _mm512_loadu_ps(p); }
+  HAMGEN_SIMD512_FN static vec bcast(const float* p) { return _mm512_set1_ps(*p); }
+  HAMGEN_SIMD512_FN static void store(float* p, vec v) { _mm512_storeu_ps(p, v); }
+  HAMGEN_SIMD512_FN static vec fmadd(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
+};
+
+template <>
+struct avx512<double> {
+  using vec = __m512d;
+  static constexpr int lanes = 8;
+  HAMGEN_SIMD512_FN static vec zero() { return _mm512_setzero_pd(); }
+  HAMGEN_SIMD512_FN static vec load(const double* p) { return _mm512_loadu_pd(p); }
+  HAMGEN_SIMD512_FN static vec bcast(const double* p) { return _mm512_set1_pd(*p); }
+  HAMGEN_SIMD512_FN static void store(double* p, vec v) { _mm512_storeu_pd(p, v); }
+  HAMGEN_SIMD512_FN static vec fmadd(vec a, vec b, vec c) { return _mm512_fmadd_pd(a, b, c); }
 };
 
 } // namespace detail
