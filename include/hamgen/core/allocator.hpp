@@ -12,25 +12,24 @@
 //             classes (at most cache_blocks_per_class blocks per class and cache_total_bytes in
 //             all), because an autodiff step creates and frees many small tensors; larger buffers
 //             go straight to malloc (64 bytes over their size, for the alignment; nothing freed
-//             stays counted toward a training step's peak memory). On Linux, the 2 MiB-aligned interior of a
-//             buffer of
-//             >= huge_advice_min_bytes (4 MiB) is advised MADV_HUGEPAGE, so the kernel backs it
-//             with transparent huge pages where they are enabled ("always" or "madvise" in
-//             /sys/kernel/mm/transparent_hugepage/enabled): a fresh 32 MiB weight gradient then
-//             costs 16 page faults instead of 8192 (the fault path measured at ~20 % of a
-//             small-batch MLP training step). The buffer, its size and what malloc accounts for
-//             it are unchanged; HAMGEN_HUGE_PAGES=0 in the environment turns the advice off.
-//             With glibc, the first buffer above cache_max_bytes also raises malloc's mmap and trim
-//             thresholds (mallopt M_MMAP_THRESHOLD, M_TRIM_THRESHOLD) to heap_mmap_threshold_bytes
-//             (1 GiB): glibc otherwise maps
-//             every request above its 32 MiB cap afresh and unmaps it on free, so each training step
-//             page-faults and zeroes its large activations again (the 8 x 256 x 64 x 64 float
-//             tensors of the HALO encoder: ~5 % of its step, docs/benchmarks.md). From the heap,
-//             a freed buffer's pages are reused by the next step. What malloc hands out, and so
-//             a step's peak heap, is unchanged; pages stay resident between steps instead of
-//             being returned (malloc_trim(0) returns free ones). Skipped when the environment
-//             sets the threshold itself (MALLOC_MMAP_THRESHOLD_, or GLIBC_TUNABLES naming
-//             mmap_threshold) or HAMGEN_HEAP_REUSE=0.
+//             stays counted toward a training step's peak memory). On Linux, the 2 MiB-aligned
+//             interior of a buffer of >= huge_advice_min_bytes (4 MiB) is advised MADV_HUGEPAGE,
+//             so the kernel backs it with transparent huge pages where they are enabled ("always"
+//             or "madvise" in /sys/kernel/mm/transparent_hugepage/enabled): a fresh 32 MiB weight
+//             gradient then costs 16 page faults instead of 8192 (the fault path measured at ~20 %
+//             of a small-batch MLP training step). The buffer, its size and what malloc accounts
+//             for it are unchanged; HAMGEN_HUGE_PAGES=0 in the environment turns the advice off.
+//             With glibc, the first buffer above cache_max_bytes also raises malloc's mmap and
+//             trim thresholds (mallopt M_MMAP_THRESHOLD, M_TRIM_THRESHOLD) to
+//             heap_mmap_threshold_bytes (1 GiB): glibc otherwise maps every request above its
+//             32 MiB cap afresh and unmaps it on free, so each training step page-faults and
+//             zeroes its large activations again (the 8 x 256 x 64 x 64 float tensors of the HALO
+//             encoder: ~4 % of its step, docs/benchmarks.md). From the heap, a freed buffer's
+//             pages are reused by the next step. What malloc hands out, and so a step's peak heap,
+//             is unchanged; pages stay resident between steps instead of being returned
+//             (malloc_trim(0) returns free ones). Skipped when the environment sets the threshold
+//             itself (MALLOC_MMAP_THRESHOLD_, or GLIBC_TUNABLES naming mmap_threshold) or
+//             HAMGEN_HEAP_REUSE=0.
 #pragma once
 
 #include <algorithm>
@@ -79,9 +78,7 @@ struct device_allocator<cpu_t> {
   static bool heap_reuse() noexcept {
 #if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
     static const bool on = [] {
-      const char* off = std::getenv("HAMGEN_HEAP_REUSE");
-      if (off != nullptr && std::strcmp(off, "0") == 0) return false;
-      if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr) return false;
+      if (switched_off("HAMGEN_HEAP_REUSE") || std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr) return false;
       const char* t = std::getenv("GLIBC_TUNABLES");
       if (t != nullptr && std::strstr(t, "mmap_threshold") != nullptr) return false;
       // the trim threshold too: freed buffers at the heap's top would otherwise go back to the
@@ -98,10 +95,7 @@ struct device_allocator<cpu_t> {
   /// Whether large buffers are advised MADV_HUGEPAGE: Linux, and HAMGEN_HUGE_PAGES is not "0".
   static bool huge_pages_advised() noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    static const bool on = [] {
-      const char* e = std::getenv("HAMGEN_HUGE_PAGES");
-      return e == nullptr || std::strcmp(e, "0") != 0;
-    }();
+    static const bool on = !switched_off("HAMGEN_HUGE_PAGES");
     return on;
 #else
     return false;
@@ -173,6 +167,11 @@ struct device_allocator<cpu_t> {
   }
 
 private:
+  /// Whether the environment variable `name` is "0" (each switch reads it once, at its first use).
+  static bool switched_off(const char* name) noexcept {
+    const char* e = std::getenv(name);
+    return e != nullptr && std::strcmp(e, "0") == 0;
+  }
   /// A buffer above the cache's sizes: malloc(bytes + alignment), aligned by hand, with malloc's
   /// pointer stored just below the aligned one. (An aligned allocation asks glibc for the
   /// alignment and a minimum chunk on top of its size, so a freed buffer would never be large

@@ -22,12 +22,13 @@
 //             One register tile computes 6 pixels x 2 vectors of channels (AVX2: 16 float or 8
 //             double channels; with AVX-512, where both channel counts fill them, 8 pixels x 2
 //             vectors: 32 float or 16 double channels) from a weight packed channel-minor
-//             ([channel block][channel][tap][lanes]) and a broadcast source value per pixel, with the tap
-//             list as its inner loop and no im2col buffer. The forward and the data gradient run the same
-//             tile (the data gradient splits each input pixel's taps by its stride phase: a strided
-//             transposed convolution is a sum of stride-1 ones); the weight gradient runs it with
-//             the roles of pixels and taps exchanged (6 output channels x 2 vectors of input
-//             channels, summing over the valid pixels of one tap, from a channel-minor copy of X).
+//             ([channel block][channel][tap][lanes]) and a broadcast source value per pixel,
+//             with the tap list as its inner loop and no im2col buffer. The forward and the data
+//             gradient run the same tile (the data gradient splits each input pixel's taps by its
+//             stride phase: a strided transposed convolution is a sum of stride-1 ones); the
+//             weight gradient runs it with the roles of pixels and taps exchanged (a tile's rows
+//             of output channels x 2 vectors of input channels, summing over the valid pixels of
+//             one tap, from a channel-minor copy of X).
 //             Source: the direct convolution of Zhang, Franchetti & Low, "High Performance
 //             Zero-Memory Overhead Direct Convolutions" (ICML 2018), with the padding-free tap
 //             classes in place of their blocked layouts.
